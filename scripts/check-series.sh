@@ -1,0 +1,205 @@
+#!/bin/bash
+# check-series.sh: every selected variant through every selected step, one
+# verdict.  The steps are scripts/step-<name>.sh, run in the order below;
+# each has its own verdict, time and log under results/<timestamp>/.
+#
+#   VARIANTS=a,b   which variants (default: all in the variants file)
+#   STEPS=x,y      which steps (default: all, in order)
+#   KEEP_GOING=1   run a variant's later steps after one failed
+#   NO_CACHE=1     ignore cached verdicts (they are keyed on every input)
+#   LINUX_TREE=    the user's linux-next tree (default: the embedded 6.1)
+#
+# Step contract: `step-NAME.sh --key VARIANT` prints the inputs the verdict
+# depends on (exit 3: the step does not apply to that variant);
+# `step-NAME.sh VARIANT` runs it, writes one line to $STEP_SUMMARY, may add
+# KEY=VALUE facts to $FACTS, and exits 0 PASS, 1 FAIL, 2 XFAIL (failed as
+# the variants file expects), 3 SKIP.
+. "$(dirname "$0")/lib.sh"
+
+ALL_STEPS=(apply checkpatch sparse coccinelle w1 build boot equivalence)
+# What each step needs to have passed first (for this variant).
+declare -A NEEDS=(
+	[apply]="" [checkpatch]="" [sparse]="apply" [coccinelle]="apply" [w1]="apply"
+	[build]="apply" [boot]="build" [equivalence]="apply"
+)
+
+steps=()
+for s in ${STEPS:-${ALL_STEPS[*]}}; do
+	for s2 in ${s//,/ }; do
+		[ -n "${NEEDS[$s2]+x}" ] || die "unknown step '$s2' in STEPS=: known are ${ALL_STEPS[*]}"
+		steps+=("$s2")
+	done
+done
+# Keep the canonical order whatever order STEPS= gave.
+ordered=()
+for s in "${ALL_STEPS[@]}"; do
+	for s2 in "${steps[@]}"; do [ "$s" = "$s2" ] && ordered+=("$s") && break; done
+done
+steps=("${ordered[@]}")
+mapfile -t variants < <(selected_variants)
+
+require_tool jq jq
+stamp=$(date +%Y%m%d-%H%M%S)
+RUN_DIR=$RESULTS_ROOT/$stamp
+[ -e "$RUN_DIR" ] && RUN_DIR=$RUN_DIR-$$
+mkdir -p "$RUN_DIR"
+ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_ROOT/latest"
+export RUN_DIR
+
+t_run=$(date +%s%N)
+echo "check-series: target $(target_kind) ($(target_id)), variants: ${variants[*]}, steps: ${steps[*]}"
+echo "check-series: results in $RUN_DIR"
+TARGET_DIR=$(bash "$PROJECT_DIR/scripts/prepare-target.sh" 2> >(tee "$RUN_DIR/prepare-target.log" >&2)) ||
+	die "could not prepare the target tree (log: $RUN_DIR/prepare-target.log)"
+export TARGET_DIR
+
+# One record per (variant, step): verdict seconds cached summary.
+declare -A VERDICT SECS CACHED SUMMARY
+records=$RUN_DIR/records.tsv
+: >"$records"
+
+step_key() {
+	local step=$1 v=$2 key rc=0
+	key=$(FACTS=$RUN_DIR/$v/facts bash "$PROJECT_DIR/scripts/step-$step.sh" --key "$v") || rc=$?
+	[ $rc = 0 ] || return $rc
+	hash_string "$step $key $(hash_files "$PROJECT_DIR/scripts/step-$step.sh" "$PROJECT_DIR/scripts/lib.sh")"
+}
+
+run_step() {
+	local step=$1 v=$2 vdir=$RUN_DIR/$2 key rc=0 dep t0 cache_entry
+	local log=$vdir/$step.log summary=$vdir/$step.summary
+	mkdir -p "$vdir"
+	touch "$vdir/facts"
+	for dep in ${NEEDS[$step]}; do
+		case ${VERDICT[$v/$dep]:-none} in
+		PASS | XFAIL | none | n/a) ;;
+		*)
+			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
+			SUMMARY[$v/$step]="skipped: $dep ${VERDICT[$v/$dep]}"
+			return
+			;;
+		esac
+	done
+	if [ "$step" = equivalence ]; then
+		local other
+		other=$(variant_same_as "$v")
+		if [ "$other" != "-" ] && [ -z "${VERDICT[$other/apply]:-}" ]; then
+			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
+			SUMMARY[$v/$step]="skipped: $other not selected (VARIANTS=)"
+			return
+		elif [ "$other" != "-" ] && [ "${VERDICT[$other/apply]}" != PASS ]; then
+			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
+			SUMMARY[$v/$step]="skipped: apply of $other ${VERDICT[$other/apply]}"
+			return
+		fi
+	fi
+	key=$(step_key "$step" "$v") || rc=$?
+	if [ $rc = 3 ]; then
+		VERDICT[$v/$step]=n/a SECS[$v/$step]=0 CACHED[$v/$step]=0 SUMMARY[$v/$step]="not applicable"
+		return
+	elif [ $rc != 0 ]; then
+		VERDICT[$v/$step]=FAIL SECS[$v/$step]=0 CACHED[$v/$step]=0
+		SUMMARY[$v/$step]="could not compute the step's inputs (exit $rc)"
+		return
+	fi
+	cache_entry=$CACHE_DIR/verdicts/$step/$key
+	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$cache_entry/verdict" ]; then
+		cp "$cache_entry/log" "$log"
+		cat "$cache_entry/facts" >>"$vdir/facts"
+		VERDICT[$v/$step]=$(cat "$cache_entry/verdict")
+		SUMMARY[$v/$step]=$(cat "$cache_entry/summary")
+		SECS[$v/$step]=$(cat "$cache_entry/seconds")
+		CACHED[$v/$step]=1
+		printf '  %-12s %-11s %-5s (cached) %s\n' "$v" "$step" "${VERDICT[$v/$step]}" "${SUMMARY[$v/$step]}"
+		return
+	fi
+	printf '  %-12s %-11s ...\n' "$v" "$step"
+	t0=$(date +%s%N)
+	: >"$summary"
+	local facts_before
+	facts_before=$(wc -l <"$vdir/facts")
+	rc=0
+	STEP_SUMMARY=$summary FACTS=$vdir/facts VARIANT_DIR=$vdir \
+		bash "$PROJECT_DIR/scripts/step-$step.sh" "$v" >"$log" 2>&1 </dev/null || rc=$?
+	SECS[$v/$step]=$(elapsed_since "$t0")
+	case $rc in
+	0) VERDICT[$v/$step]=PASS ;;
+	2) VERDICT[$v/$step]=XFAIL ;;
+	3) VERDICT[$v/$step]=SKIP ;;
+	130) die "interrupted" ;;
+	*) VERDICT[$v/$step]=FAIL ;;
+	esac
+	SUMMARY[$v/$step]=$(head -n 1 "$summary")
+	[ -n "${SUMMARY[$v/$step]}" ] || SUMMARY[$v/$step]="(no summary; see $log)"
+	CACHED[$v/$step]=0
+	printf '  %-12s %-11s %-5s %6ss %s\n' "$v" "$step" "${VERDICT[$v/$step]}" "${SECS[$v/$step]}" "${SUMMARY[$v/$step]}"
+	# Only conclusive verdicts are cached: a SKIP says nothing.
+	if [ "${VERDICT[$v/$step]}" != SKIP ]; then
+		mkdir -p "$cache_entry.tmp.$$"
+		cp "$log" "$cache_entry.tmp.$$/log"
+		tail -n +$((facts_before + 1)) "$vdir/facts" >"$cache_entry.tmp.$$/facts"
+		echo "${VERDICT[$v/$step]}" >"$cache_entry.tmp.$$/verdict"
+		echo "${SUMMARY[$v/$step]}" >"$cache_entry.tmp.$$/summary"
+		echo "${SECS[$v/$step]}" >"$cache_entry.tmp.$$/seconds"
+		rm -rf "$cache_entry"
+		mv "$cache_entry.tmp.$$" "$cache_entry"
+	fi
+}
+
+for v in "${variants[@]}"; do
+	for step in "${steps[@]}"; do
+		run_step "$step" "$v"
+		case ${VERDICT[$v/$step]} in
+		FAIL) [ "${KEEP_GOING:-0}" = 1 ] || stop_variant=1 ;;
+		esac
+		if [ "${stop_variant:-0}" = 1 ]; then
+			stop_variant=0
+			for s in "${steps[@]}"; do
+				if [ -z "${VERDICT[$v/$s]:-}" ]; then
+					VERDICT[$v/$s]=SKIP SECS[$v/$s]=0 CACHED[$v/$s]=0
+					SUMMARY[$v/$s]="skipped: $step FAIL (KEEP_GOING=1 runs on)"
+				fi
+			done
+			break
+		fi
+	done
+done
+
+# ---- report -----------------------------------------------------------------
+passed=0
+failed=0
+skipped=0
+echo
+printf '%-12s' variant
+for s in "${steps[@]}"; do printf ' %-12s' "$s"; done
+echo
+for v in "${variants[@]}"; do
+	printf '%-12s' "$v"
+	for s in "${steps[@]}"; do
+		cell=${VERDICT[$v/$s]}
+		case $cell in
+		PASS | XFAIL) passed=$((passed + 1)) ;;
+		FAIL) failed=$((failed + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		esac
+		[ "$cell" = n/a ] || cell="$cell ${SECS[$v/$s]%.*}s"
+		[ "${CACHED[$v/$s]}" = 1 ] && cell="$cell*"
+		printf ' %-12s' "$cell"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$s" "${VERDICT[$v/$s]}" "${SECS[$v/$s]}" \
+			"${CACHED[$v/$s]}" "${SUMMARY[$v/$s]}" >>"$records"
+	done
+	echo
+done
+echo "(XFAIL: failed as the variants file expects; *: verdict reused from the cache, inputs unchanged)"
+echo
+for v in "${variants[@]}"; do
+	for s in "${steps[@]}"; do
+		case ${VERDICT[$v/$s]} in
+		FAIL | XFAIL | SKIP) echo "$v/$s ${VERDICT[$v/$s]}: ${SUMMARY[$v/$s]}" ;;
+		esac
+	done
+done
+bash "$PROJECT_DIR/scripts/write-summary.sh" "$RUN_DIR" "$records"
+echo "check-series: total $(elapsed_since "$t_run") s; results: $RUN_DIR (summary.json)"
+echo "check-series: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$skipped" = 0 ]

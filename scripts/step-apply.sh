@@ -1,0 +1,77 @@
+#!/bin/bash
+# step-apply.sh VARIANT: apply the variant's patches on its base two ways,
+# as maintainers do: `git am` in the target tree, and `quilt push -a` on the
+# base's files; both must give the same files.  Records the variant commit
+# as refs/tags/check-series/variant/VARIANT and its tree ids as facts.
+. "$(dirname "$0")/lib.sh"
+
+v=${2:-${1:-}}
+base=$(variant_base "$v")
+mapfile -t names < <(variant_patches "$v")
+files=()
+for n in "${names[@]}"; do files+=("$(patch_file "$n")"); done
+
+if [ "${1:-}" = --key ]; then
+	# The verdict depends on the base commit, the patches' contents, and
+	# the variant ref still being there (a re-made tree loses it).
+	echo "$(target_id) $(tgit rev-parse "$(base_ref "$base")") ${files[*]+$(hash_files "${files[@]}")}" \
+		"$(tgit rev-parse -q --verify "$(variant_ref "$v")" || echo missing)" \
+		"$(quilt --version 2>/dev/null)"
+	exit 0
+fi
+
+require_tool quilt quilt
+summary() { echo "$*" >"$STEP_SUMMARY"; }
+dir=$(target_dir)
+
+echo "== git am on $base ($(tgit rev-parse --short=12 "$(base_ref "$base")"))"
+tgit am --abort >/dev/null 2>&1 || true
+tgit checkout -q -f --detach "$(base_ref "$base")"
+for f in ${files[@]+"${files[@]}"}; do
+	echo "git am $(realpath --relative-to="$PROJECT_DIR" "$f")"
+	rc=0
+	out=$(tgit am --committer-date-is-author-date "$f" 2>&1) || rc=$?
+	echo "$out"
+	if [ $rc != 0 ]; then
+		why=$(grep -m1 -E '^error: patch failed|^error:' <<<"$out" || true)
+		tgit am --abort >/dev/null 2>&1 || true
+		summary "$(basename "$f") does not apply on $base: ${why#error: }"
+		exit 1
+	fi
+done
+commit=$(tgit rev-parse HEAD)
+tgit tag -f "$(variant_ref "$v" | sed 's,^refs/tags/,,')" "$commit" >/dev/null
+{
+	echo "commit=$commit"
+	echo "tree=$(tgit rev-parse "$commit^{tree}")"
+	echo "fuse_tree=$(tgit rev-parse "$commit:fs/fuse")"
+} >>"$FACTS"
+cat "$FACTS"
+
+if [ ${#files[@]} = 0 ]; then
+	summary "no patches: the $base base as it is"
+	exit 0
+fi
+
+echo "== quilt push -a on $base's files"
+q=$VARIANT_DIR/quilt
+rm -rf "$q"
+mkdir -p "$q/tree" "$q/patches"
+mapfile -t touched < <(grep -h '^diff --git a/' "${files[@]}" | awk '{ print substr($3, 3) }' | sort -u)
+tgit archive "$(base_ref "$base")" -- "${touched[@]}" | tar -x -C "$q/tree"
+for f in "${files[@]}"; do
+	cp "$f" "$q/patches/"
+	basename "$f" >>"$q/patches/series"
+done
+if ! (cd "$q/tree" && QUILT_PATCHES=../patches quilt --quiltrc=- push -a); then
+	summary "quilt push -a failed on $base (log: $RUN_DIR/$v/apply.log)"
+	exit 1
+fi
+for f in "${touched[@]}"; do
+	if ! tgit show "$commit:$f" | cmp -s - "$q/tree/$f"; then
+		summary "git am and quilt push -a disagree on $f"
+		exit 1
+	fi
+done
+rm -rf "$q"
+summary "${#files[@]} patch(es) applied by git am and quilt push -a, same result: $(git -C "$dir" rev-parse --short=12 "$commit")"
