@@ -130,7 +130,7 @@ run_step() {
 	*) VERDICT[$v/$step]=FAIL ;;
 	esac
 	SUMMARY[$v/$step]=$(head -n 1 "$summary")
-	[ -n "${SUMMARY[$v/$step]}" ] || SUMMARY[$v/$step]="(no summary; see $log)"
+	[ -n "${SUMMARY[$v/$step]}" ] || SUMMARY[$v/$step]="exit $rc: $(tail -n 1 "$log") (log: $log)"
 	CACHED[$v/$step]=0
 	printf '  %-12s %-11s %-5s %6ss %s\n' "$v" "$step" "${VERDICT[$v/$step]}" "${SECS[$v/$step]}" "${SUMMARY[$v/$step]}"
 	# Only conclusive verdicts are cached: a SKIP says nothing.

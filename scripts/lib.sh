@@ -193,3 +193,53 @@ fuse_alloc_inode_has_init() {
 	     f && /^}/ { f = 0 }
 	     END { exit !found }' "$1"
 }
+
+# ---- architectures: one record each under arches/ ----------------------------
+
+arch_names() {
+	local f
+	for f in "$PROJECT_DIR"/arches/*.conf; do basename "$f" .conf; done
+}
+
+# selected_arches: ARCHS= (comma or space separated) or x86_64, checked.
+selected_arches() {
+	local a
+	for a in ${ARCHS:-x86_64}; do
+		for a in ${a//,/ }; do
+			[ -f "$PROJECT_DIR/arches/$a.conf" ] ||
+				die "unknown arch '$a' in ARCHS=: known are $(arch_names | tr '\n' ' ')(see arches/)"
+			echo "$a"
+		done
+	done
+}
+
+# arch_load NAME: sets KERNEL_ARCH CROSS_COMPILE IMAGE QEMU QEMU_PACKAGE
+# QEMU_MACHINE CONSOLE FRAGMENT TOOLCHAIN_PACKAGE from arches/NAME.conf.
+arch_load() {
+	[ -f "$PROJECT_DIR/arches/$1.conf" ] || die "no arches/$1.conf"
+	# shellcheck source=../arches/x86_64.conf
+	. "$PROJECT_DIR/arches/$1.conf"
+	ARCH_NAME=$1
+}
+
+# kconfig_fragments: our fragments plus the arch's, in merge order.
+kconfig_fragments() {
+	local f
+	for f in "$PROJECT_DIR"/kconfig/*.config; do
+		case $(basename "$f") in arch-*) continue ;; esac
+		echo "$f"
+	done
+	[ -z "${FRAGMENT:-}" ] || echo "$PROJECT_DIR/kconfig/$FRAGMENT"
+}
+
+build_dir() {
+	echo "$CACHE_DIR/build/$(target_id)-$ARCH_NAME"
+}
+
+# kmake ARGS: make in the target tree for the loaded arch, out of tree.
+kmake() {
+	local cc=${CROSS_COMPILE:-}gcc
+	command -v ccache >/dev/null 2>&1 && cc="ccache $cc"
+	make -C "$(target_dir)" O="${KBUILD_OUT:-$(build_dir)}" ARCH="$KERNEL_ARCH" \
+		CROSS_COMPILE="${CROSS_COMPILE:-}" CC="$cc" "$@"
+}

@@ -44,7 +44,8 @@ static struct node nodes[] = {
 	{ 3, 2, "hello", S_IFREG | 0444, 0, "hello from the submount\n", 0 },
 	{ 4, ROOT_ID, "README", S_IFREG | 0444, 0, "the parent mount\n", 0 },
 };
-#define NR_NODES (sizeof(nodes) / sizeof(nodes[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NR_NODES ARRAY_SIZE(nodes)
 
 /* Negotiated protocol minor; 0 until INIT. */
 static uint32_t minor;
@@ -78,7 +79,7 @@ static const char *const opnames[] = {
 
 static const char *opname(uint32_t opcode)
 {
-	if (opcode < sizeof(opnames) / sizeof(opnames[0]) && opnames[opcode])
+	if (opcode < ARRAY_SIZE(opnames) && opnames[opcode])
 		return opnames[opcode];
 	return "UNKNOWN";
 }

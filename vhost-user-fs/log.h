@@ -2,8 +2,6 @@
 #ifndef VUFS_LOG_H
 #define VUFS_LOG_H
 
-#include <stdio.h>
-
 /* Open the trace (NULL: stderr) and violations files; false on failure. */
 int log_open(const char *violations_path, const char *trace_path);
 

@@ -4,6 +4,21 @@
  * that serves a fixed tree with a submount and records every FUSE lookup
  * count violation of the guest kernel.  Single-threaded: one poll() loop
  * over the vhost-user socket and the kick eventfds.
+ *
+ *	vhost-user-fs (--socket PATH | --fd N) --violations FILE [--trace FILE]
+ *
+ * --socket listens on PATH (replacing a stale socket) for one QEMU
+ * connection; --fd uses an already connected socket.  The back-end exits 0
+ * when the front-end disconnects, 1 on errors, 2 on bad arguments.
+ *
+ * The violations file gets one line per violation:
+ *
+ *	violation use-after-forget nodeid=N opcode=NAME unique=U
+ *	violation forget-underflow nodeid=N count=C n=K
+ *
+ * The trace (default stderr) gets one "req unique=U opcode=NAME nodeid=N"
+ * line per FUSE request, lookup/forget counts, vhost-user requests and a
+ * "malformed ..." line for every refused input.
  */
 #include <errno.h>
 #include <poll.h>

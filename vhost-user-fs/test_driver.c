@@ -18,6 +18,7 @@
 #include <linux/virtio_ring.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define QSIZE 16
 #define REGION_SIZE (2u << 20)
 #define GPA_B 0x100000000ull	/* region B: buffers */
@@ -451,7 +453,7 @@ static void case_session(void)
 	struct fuse_flush_in fl = { 0 };
 	struct fuse_statfs_out st;
 	char buf[4096];
-	const char *want[] = { ".", "..", "hello" };
+	static const char *const want[] = { ".", "..", "hello" };
 	size_t got, off;
 	unsigned int i;
 	uint64_t sub, hello;
@@ -701,9 +703,11 @@ static void case_avail_jump(void)
 
 static void case_bad_vhost_msg(void)
 {
-	int fds[10];
+	/* One region of 8 MiB in a 4 MiB file. */
+	uint64_t big[5] = { 1, 0, 4 * REGION_SIZE, 0x7000000000ull, 0 };
 	uint8_t junk[100] = { 0 };
 	unsigned int i;
+	int fds[10];
 
 	fuse_init();
 	/* Wrong sizes for known requests, and an unknown request. */
@@ -721,12 +725,7 @@ static void case_bad_vhost_msg(void)
 	/* A memory table whose region count and fds disagree. */
 	junk[0] = 1;
 	vu_send(SET_MEM_TABLE, 1, junk, 40, NULL, 0);
-	/* A region larger than its file. */
-	{
-		uint64_t m[5] = { 1, 0, 4 * REGION_SIZE, 0x7000000000ull, 0 };
-
-		vu_send(SET_MEM_TABLE, 1, m, sizeof(m), &memfd, 1);
-	}
+	vu_send(SET_MEM_TABLE, 1, big, sizeof(big), &memfd, 1);
 	/* Rings outside memory, a vq index out of range, a bad size. */
 	set_vring_addr(1, 0x10);
 	msg_state(SET_VRING_NUM, 9, QSIZE);
@@ -747,6 +746,97 @@ static void case_huge_size(void)
 		die("send: %s", strerror(errno));
 }
 
+/* A random address: mostly in region B, sometimes in A or in no region. */
+static uint64_t random_gpa(bool writable)
+{
+	switch (rand() % 8) {
+	case 0:
+		return writable ? 0x300000000ull : rand() % (2 * REGION_SIZE);
+	case 1:
+		return GPA_B + REGION_SIZE - rand() % 64;
+	}
+	return GPA_B + REGION_SIZE / 2 + rand() % (REGION_SIZE / 2 - 4096);
+}
+
+/*
+ * Random descriptor chains with random, mostly plausible FUSE requests.
+ * Writable buffers never point into region A: the back-end would write
+ * over the rings the driver reads.
+ */
+static void case_fuzz(void)
+{
+	struct queue *qq = &q[1];
+	unsigned int iter, i;
+
+	srand(1);
+	fuse_init();
+	for (iter = 0; iter < 3000; iter++) {
+		uint16_t head = rand() % QSIZE;
+		unsigned int n = 1 + rand() % 6, nread = 1 + rand() % n;
+		uint16_t idx = head;
+
+		for (i = 0; i < n; i++) {
+			bool w = i >= nread;
+			uint16_t next = rand() % 16 ? (idx + 1) % QSIZE :
+					rand() % (QSIZE + 4);
+			uint32_t len = rand() % 16 ? (uint32_t)rand() % 256 :
+				       (uint32_t)rand() << 1;
+			uint16_t flags = (w ? VRING_DESC_F_WRITE : 0) |
+					 (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+
+			if (!(rand() % 50))
+				flags ^= VRING_DESC_F_INDIRECT |
+					 VRING_DESC_F_WRITE;
+			set_desc(qq, idx, random_gpa(w), len, flags, next);
+			idx = next % QSIZE;
+		}
+		/* Often a real header at the start of the first buffer. */
+		if (rand() % 4 && qq->desc[head].addr >= GPA_B &&
+		    qq->desc[head].addr + 64 <= GPA_B + REGION_SIZE) {
+			struct fuse_in_header ih = {
+				.len = rand() % 3 ? qq->desc[head].len :
+				       (uint32_t)rand(),
+				.opcode = rand() % 52,
+				.unique = ++unique,
+				.nodeid = rand() % 6,
+			};
+
+			memcpy(mem + REGION_SIZE + (qq->desc[head].addr - GPA_B),
+			       &ih, sizeof(ih));
+		}
+		run(qq, head);
+		wait_used(qq, head);
+	}
+	/* A random DESTROY may have ended the session. */
+	fuse_init();
+	alive();
+}
+
+/*
+ * Random vhost-user messages without fds, replies drained unread.  Only a
+ * clean exit of the back-end is checked, the state is random by then.
+ */
+static void case_fuzz_vhost(void)
+{
+	static const uint32_t sizes[] = { 0, 4, 8, 12, 40, 72, 264, 300 };
+	uint8_t payload[300], drain[4096];
+	unsigned int iter, i;
+
+	srand(2);
+	fuse_init();
+	for (iter = 0; iter < 5000; iter++) {
+		uint32_t size = rand() % 4 ? sizes[rand() % ARRAY_SIZE(sizes)] :
+				(uint32_t)rand() % sizeof(payload);
+
+		for (i = 0; i < size; i++)
+			payload[i] = rand() % 4 ? rand() % 3 : rand();
+		vu_send(rand() % 45, rand() % 8 ? 1 : rand() % 16, payload, size,
+			NULL, 0);
+		while (recv(sock, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+			;
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -762,6 +852,8 @@ static const struct {
 	{ "avail-jump", case_avail_jump },
 	{ "bad-vhost-msg", case_bad_vhost_msg },
 	{ "huge-size", case_huge_size },
+	{ "fuzz", case_fuzz },
+	{ "fuzz-vhost", case_fuzz_vhost },
 };
 
 int main(int argc, char **argv)
@@ -773,10 +865,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_driver CASE BACKEND [ARGS...]\n");
 		return 2;
 	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(cases[i].name, argv[1]))
 			break;
-	if (i == sizeof(cases) / sizeof(cases[0])) {
+	if (i == ARRAY_SIZE(cases)) {
 		fprintf(stderr, "test_driver: unknown case %s\n", argv[1]);
 		return 2;
 	}
