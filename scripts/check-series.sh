@@ -133,8 +133,11 @@ run_step() {
 	[ -n "${SUMMARY[$v/$step]}" ] || SUMMARY[$v/$step]="exit $rc: $(tail -n 1 "$log") (log: $log)"
 	CACHED[$v/$step]=0
 	printf '  %-12s %-11s %-5s %6ss %s\n' "$v" "$step" "${VERDICT[$v/$step]}" "${SECS[$v/$step]}" "${SUMMARY[$v/$step]}"
-	# Only conclusive verdicts are cached: a SKIP says nothing.
-	if [ "${VERDICT[$v/$step]}" != SKIP ]; then
+	# Only conclusive verdicts are cached: a SKIP says nothing.  The key is
+	# taken again after the run: what the step made (a variant ref, a
+	# kernel image) is part of its inputs next time.
+	if [ "${VERDICT[$v/$step]}" != SKIP ] && key=$(step_key "$step" "$v"); then
+		cache_entry=$CACHE_DIR/verdicts/$step/$key
 		mkdir -p "$cache_entry.tmp.$$"
 		cp "$log" "$cache_entry.tmp.$$/log"
 		tail -n +$((facts_before + 1)) "$vdir/facts" >"$cache_entry.tmp.$$/facts"

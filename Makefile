@@ -1,0 +1,38 @@
+# The index of verbs.  Each verb is one script under scripts/ that can also
+# be run alone; `make help` lists them.  Variables pass through the
+# environment: LINUX_TREE, VARIANTS, STEPS, ARCHS, KEEP_GOING, REPEAT, ...
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help deps check-series test bench send am clean
+
+help:
+	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N)"
+	@echo "make test           the project's own tests; ends with 'N passed, N failed'"
+	@echo "make bench          time cold/warm/one-line-edit check-series runs into bench/results.md"
+	@echo "make send           b4 dry run: the exact messages of the series (REFLECT=1, SEND=1 to mail)"
+	@echo "make am VARIANT=    apply the mailed series as a maintainer would (git am and b4 am)"
+	@echo "make deps           install the Debian packages this needs (as root)"
+	@echo "make clean          remove .cache/ and results/"
+
+deps:
+	@bash scripts/deps.sh
+
+check-series: deps
+	@bash scripts/check-series.sh
+
+test: deps
+	@bash tests/run
+
+bench: deps
+	@bash scripts/bench.sh
+
+send: deps
+	@bash scripts/send.sh
+
+am: deps
+	@bash scripts/am.sh
+
+clean:
+	rm -rf .cache results

@@ -1,0 +1,90 @@
+#!/bin/bash
+# boot.sh ARCH KERNEL INITRD TEST LOG: boot the test kernel once under QEMU
+# and run one guest test (guest.tests=TEST); the serial console goes to LOG.
+# Exit status: 0 the guest ended by itself, 124 it was killed after
+# BOOT_TIMEOUT seconds (HANG).  Tests named virtiofs_* get our vhost-user-fs
+# backend on a unix socket; its violations are written to LOG.violations.
+#
+#   ACCEL=kvm|tcg  skip the KVM probe (on these machines /dev/kvm exists
+#                  but a KVM guest hangs at "Booting from ROM": the probe
+#                  boots once with KVM and falls back to TCG, and its
+#                  answer is cached per QEMU version and host kernel)
+#   DRY_RUN=1      print the QEMU command and exit
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 5 ] || die "usage: boot.sh ARCH KERNEL INITRD TEST LOG"
+arch_load "$1"
+kernel=$2 initrd=$3 test=$4 log=$5
+timeout_s=${BOOT_TIMEOUT:-120}
+require_tool "$QEMU" "$QEMU_PACKAGE"
+
+# qemu_cmd ACCEL APPEND: the QEMU command line, one word per line.
+qemu_cmd() {
+	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+	printf '%s\n' "$QEMU" $QEMU_MACHINE -accel "$1" -nographic -no-reboot \
+		-monitor none -serial stdio -kernel "$kernel" -initrd "$initrd" \
+		-append "console=$CONSOLE panic=-1 oops=panic $2"
+}
+
+probe_accel() {
+	if [ -n "${ACCEL:-}" ]; then
+		echo "$ACCEL"
+		return
+	fi
+	local host_arch
+	host_arch=$(uname -m)
+	[ "$host_arch" = aarch64 ] && host_arch=arm64
+	if [ "$host_arch" != "$ARCH_NAME" ] || [ ! -w /dev/kvm ]; then
+		echo tcg
+		return
+	fi
+	local stamp
+	stamp=$CACHE_DIR/accel-probe-$ARCH_NAME-$(hash_string "$("$QEMU" --version | head -1) $(uname -r)")
+	if [ ! -f "$stamp" ]; then
+		local plog
+		plog=$(mktemp)
+		mapfile -t cmd < <(qemu_cmd kvm "guest.tests=")
+		timeout -k 2 15 "${cmd[@]}" >"$plog" 2>&1 </dev/null || true
+		if grep -q 'Linux version' "$plog"; then echo kvm >"$stamp"; else echo tcg >"$stamp"; fi
+		note "KVM probe: $(cat "$stamp") ($(grep -c . "$plog") lines of serial in 15 s)"
+		rm -f "$plog"
+	fi
+	cat "$stamp"
+}
+
+accel=$(probe_accel)
+extra=()
+backend_pid=""
+case $test in
+virtiofs_*)
+	# QEMU is the vhost-user client: the backend must listen first.
+	# The guest needs shared memory for vhost-user.
+	sockdir=$(mktemp -d)
+	make -s -C "$PROJECT_DIR/vhost-user-fs" O="$CACHE_DIR/tools/vhost-user-fs" >&2
+	: >"$log.violations"
+	"$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs" --socket "$sockdir/fs.sock" \
+		--violations "$log.violations" --trace "$log.backend" &
+	backend_pid=$!
+	for _ in $(seq 50); do [ -S "$sockdir/fs.sock" ] && break; sleep 0.1; done
+	extra=(-object memory-backend-memfd,id=mem,size=512M,share=on
+		-machine memory-backend=mem
+		-chardev "socket,id=char0,path=$sockdir/fs.sock"
+		-device vhost-user-fs-pci,chardev=char0,tag=testfs,queue-size=128)
+	;;
+esac
+
+mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
+cmd+=("${extra[@]}")
+echo "+ ${cmd[*]}" >&2
+[ "${DRY_RUN:-0}" = 1 ] && exit 0
+rc=0
+timeout -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>&1 </dev/null || rc=$?
+if [ -n "$backend_pid" ]; then
+	# The backend ends when QEMU disconnects; make sure of it.
+	for _ in $(seq 30); do kill -0 "$backend_pid" 2>/dev/null || break; sleep 0.1; done
+	kill "$backend_pid" 2>/dev/null || true
+	wait "$backend_pid" 2>/dev/null || true
+	rm -rf "$sockdir"
+fi
+[ $rc = 124 ] || [ $rc = 137 ] && exit 124
+exit 0

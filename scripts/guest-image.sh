@@ -1,0 +1,66 @@
+#!/bin/bash
+# guest-image.sh ARCH: build what runs in the test guest for ARCH and pack
+# it into an initrd; prints the initrd's path.  The initrd holds:
+#   /init                  guest/init.c, a KTAP runner (guest.tests= on the
+#                          kernel command line names the tests to run)
+#   /bin/<test>            guest/*.c: memfd_fuse, fuse_evict, virtiofs_submount
+#   /bin/fuse_mnt, fuse_test  the memfd kselftest, built by its own Makefile
+#                          from the target tree (static, against libfuse.a)
+# packed by the tree's own usr/gen_init_cpio (no root needed).  Rebuilt only
+# when one of its inputs changed.
+. "$(dirname "$0")/lib.sh"
+
+arch_load "${1:?usage: guest-image.sh ARCH}"
+T=$(target_dir)
+selftest=tools/testing/selftests/memfd
+key=$(hash_string "$ARCH_NAME $(hash_files "$PROJECT_DIR"/guest/*.c "$PROJECT_DIR/guest/Makefile" "$PROJECT_DIR/arches/$ARCH_NAME.conf") \
+	$(git -C "$T" rev-parse "$(base_ref v4):$selftest" "$(base_ref v4):usr/gen_init_cpio.c") \
+	$(${CROSS_COMPILE:-}gcc --version | head -1)")
+out=$CACHE_DIR/guest/$ARCH_NAME-$key
+if [ -f "$out/initrd.cpio" ]; then
+	echo "$out/initrd.cpio"
+	exit 0
+fi
+
+require_tool "${CROSS_COMPILE:-}gcc" "$TOOLCHAIN_PACKAGE"
+require_file "${LIBFUSE_A:-/usr/lib/x86_64-linux-gnu/libfuse.a}" "${LIBFUSE_PACKAGE:-libfuse-dev}"
+rm -rf "$out.tmp"
+mkdir -p "$out.tmp/bin" "$out.tmp/src"
+trap 'rm -rf "$out.tmp"' EXIT
+
+step_begin "$ARCH_NAME guest programs (guest/*.c, static)"
+make -s -C "$PROJECT_DIR/guest" O="$out.tmp/bin" CROSS_COMPILE="${CROSS_COMPILE:-}" >&2
+step_end
+
+step_begin "$ARCH_NAME memfd kselftest: fuse_mnt, fuse_test (from $(target_id) $selftest)"
+# Built from a pristine export of the selftest so nothing lands in the tree.
+git -C "$T" archive "$(base_ref v4)" tools/testing/selftests/memfd tools/testing/selftests/lib.mk \
+	tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h \
+	usr/gen_init_cpio.c | tar -x -C "$out.tmp/src"
+make -s -C "$out.tmp/src/$selftest" OUTPUT="$out.tmp/bin" CC="${CROSS_COMPILE:-}gcc" \
+	LDFLAGS=-static ${LIBFUSE_LDLIBS:+VAR_LDLIBS="$LIBFUSE_LDLIBS"} \
+	"$out.tmp/bin/fuse_mnt" "$out.tmp/bin/fuse_test" 2>&1 |
+	grep -v -E "dlopen' in statically linked|in function .fuse_new_common" >&2 || true
+[ -x "$out.tmp/bin/fuse_mnt" ] && [ -x "$out.tmp/bin/fuse_test" ] ||
+	die "building the memfd selftest failed (see the messages above)"
+step_end
+
+gcc -O2 -o "$out.tmp/gen_init_cpio" "$out.tmp/src/usr/gen_init_cpio.c"
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /tmp 1777 0 0"
+	echo "dir /bin 0755 0 0"
+	echo "file /init $out.tmp/bin/init 0755 0 0"
+	for p in "$out.tmp"/bin/*; do
+		[ "$(basename "$p")" = init ] || echo "file /bin/$(basename "$p") $p 0755 0 0"
+	done
+} >"$out.tmp/initrd.list"
+"$out.tmp/gen_init_cpio" "$out.tmp/initrd.list" >"$out.tmp/initrd.cpio"
+rm -rf "$out.tmp/src"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+trap - EXIT
+echo "$out/initrd.cpio"

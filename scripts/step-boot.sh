@@ -1,0 +1,93 @@
+#!/bin/bash
+# step-boot.sh VARIANT: the VM proof.  For each selected arch, boot the
+# variant's SLUB_DEBUG kernel once per guest test named in the variants
+# file (REPEAT=N times each), judge every serial log with the oracle, and
+# compare with the expectation there.  A control that does not fail is a
+# failure: the proof would have proved nothing.
+#
+# Exit: 0 every test passed as expected; 2 (XFAIL) every verdict matched
+# and some were expected failures; 1 a verdict differed from its
+# expectation.
+. "$(dirname "$0")/lib.sh"
+
+v=${2:-${1:-}}
+repeat=${REPEAT:-1}
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT=$repeat: give a whole number of runs, 1 or more"
+mapfile -t arches < <(selected_arches)
+mapfile -t expect < <(variant_expect "$v")
+fact() { sed -n "s/^$1=//p" "$FACTS" | tail -n 1; }
+
+oracle_bin() {
+	make -s -C "$PROJECT_DIR/oracle" O="$CACHE_DIR/tools/oracle" >&2
+	echo "$CACHE_DIR/tools/oracle/oracle"
+}
+
+if [ "${1:-}" = --key ]; then
+	[ ${#expect[@]} -gt 0 ] || exit 3
+	k="$repeat ${expect[*]} ${BOOT_TIMEOUT:-120} $(hash_files "$PROJECT_DIR"/oracle/*.c "$PROJECT_DIR"/vhost-user-fs/*.[ch] "$PROJECT_DIR/scripts/boot.sh")"
+	for a in "${arches[@]}"; do
+		arch_load "$a"
+		img=$(fact "kernel_$a")
+		k="$k $a:$( [ -f "$img" ] && sha256sum "$img" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a" 2>/dev/null) $("$QEMU" --version 2>/dev/null | head -1)"
+	done
+	echo "$k"
+	exit 0
+fi
+
+oracle=$(oracle_bin)
+mismatch=()
+fails=()
+passes=()
+for a in "${arches[@]}"; do
+	arch_load "$a"
+	kernel=$(fact "kernel_$a")
+	[ -f "$kernel" ] || { echo "$a: no kernel: the build step did not run" >"$STEP_SUMMARY"; exit 1; }
+	initrd=$(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a")
+	for line in "${expect[@]}"; do
+		read -r test want <<<"$line"
+		nfail=0
+		sig=""
+		for r in $(seq "$repeat"); do
+			log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
+			t0=$(date +%s%N)
+			rc=0
+			bash "$PROJECT_DIR/scripts/boot.sh" "$a" "$kernel" "$initrd" "$test" "$log" || rc=$?
+			args=()
+			[ -f "$log.violations" ] && args=(--violations "$log.violations")
+			verdict=$("$oracle" "${args[@]}" "$log" "$test" || true)
+			IFS=$'\t' read -r _ got signature function detail <<<"$verdict"
+			if [ $rc = 124 ]; then
+				got=FAIL signature=hang function=- detail="killed after ${BOOT_TIMEOUT:-120} s: $detail"
+			fi
+			[ -n "$got" ] || { got=FAIL signature=oracle-error function=- detail="no verdict from the oracle"; }
+			echo "$a $test run $r/$repeat: $got ${signature:--} ${function:--} ($(elapsed_since "$t0") s) $detail"
+			if [ "$got" = FAIL ]; then
+				nfail=$((nfail + 1))
+				[ -n "$sig" ] || sig="$signature $function"
+			fi
+		done
+		rate="$test $( [ "$want" = FAIL ] && echo "failed $nfail/$repeat" || echo "passed $((repeat - nfail))/$repeat")"
+		echo "$a $test: expected $want, $rate${sig:+ ($sig)}"
+		if [ "$want" = FAIL ] && [ $nfail = "$repeat" ]; then
+			fails+=("$rate: $sig")
+		elif [ "$want" = PASS ] && [ $nfail = 0 ]; then
+			passes+=("$rate")
+		elif [ "$want" = FAIL ]; then
+			mismatch+=("$a $test: expected FAIL, $rate: the proof proved nothing")
+		else
+			mismatch+=("$a $test: expected PASS, failed $nfail/$repeat: $sig")
+		fi
+	done
+done
+
+if [ ${#mismatch[@]} -gt 0 ]; then
+	echo "boot_signature=${mismatch[0]}" >>"$FACTS"
+	(IFS=';'; echo "${mismatch[*]}") >"$STEP_SUMMARY"
+	exit 1
+fi
+if [ ${#fails[@]} -gt 0 ]; then
+	echo "boot_signature=${fails[0]#*: }" >>"$FACTS"
+	(IFS=';'; echo "as expected: ${fails[*]}${passes[*]:+; ${passes[*]}}") >"$STEP_SUMMARY"
+	exit 2
+fi
+(IFS=';'; echo "${passes[*]}") >"$STEP_SUMMARY"
