@@ -13,7 +13,7 @@
 arch_load "${1:?usage: guest-image.sh ARCH}"
 T=$(target_dir)
 selftest=tools/testing/selftests/memfd
-key=$(hash_string "$ARCH_NAME $(hash_files "$PROJECT_DIR"/guest/*.c "$PROJECT_DIR/guest/Makefile" "$PROJECT_DIR/arches/$ARCH_NAME.conf") \
+key=$(hash_string "$ARCH_NAME $(hash_files "$PROJECT_DIR"/guest/*.c "$PROJECT_DIR/guest/Makefile" "$PROJECT_DIR/arches/$ARCH_NAME.conf" "$PROJECT_DIR/scripts/guest-image.sh") \
 	$(git -C "$T" rev-parse "$(base_ref v4):$selftest" "$(base_ref v4):usr/gen_init_cpio.c") \
 	$(${CROSS_COMPILE:-}gcc --version | head -1)")
 out=$CACHE_DIR/guest/$ARCH_NAME-$key
@@ -23,7 +23,11 @@ if [ -f "$out/initrd.cpio" ]; then
 fi
 
 require_tool "${CROSS_COMPILE:-}gcc" "$TOOLCHAIN_PACKAGE"
-require_file "${LIBFUSE_A:-/usr/lib/x86_64-linux-gnu/libfuse.a}" "${LIBFUSE_PACKAGE:-libfuse-dev}"
+# fuse_mnt links statically against the libfuse.a of the guest's arch: the
+# record's LIBFUSE_A, or the one in the compiler's own multiarch directory.
+# It is named by path, so a cross link cannot pick up the host's -lfuse.
+LIBFUSE_A=${LIBFUSE_A:-/usr/lib/$(${CROSS_COMPILE:-}gcc -print-multiarch)/libfuse.a}
+require_file "$LIBFUSE_A" "${LIBFUSE_PACKAGE:-libfuse-dev}"
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/bin" "$out.tmp/src"
 trap 'rm -rf "$out.tmp"' EXIT
@@ -38,7 +42,7 @@ git -C "$T" archive "$(base_ref v4)" tools/testing/selftests/memfd tools/testing
 	tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h \
 	usr/gen_init_cpio.c | tar -x -C "$out.tmp/src"
 make -s -C "$out.tmp/src/$selftest" OUTPUT="$out.tmp/bin" CC="${CROSS_COMPILE:-}gcc" \
-	LDFLAGS=-static ${LIBFUSE_LDLIBS:+VAR_LDLIBS="$LIBFUSE_LDLIBS"} \
+	LDFLAGS=-static VAR_LDLIBS="${LIBFUSE_LDLIBS:-$LIBFUSE_A -pthread}" \
 	"$out.tmp/bin/fuse_mnt" "$out.tmp/bin/fuse_test" 2>&1 |
 	grep -v -E "dlopen' in statically linked|in function .fuse_new_common" >&2 || true
 [ -x "$out.tmp/bin/fuse_mnt" ] && [ -x "$out.tmp/bin/fuse_test" ] ||

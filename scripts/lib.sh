@@ -52,7 +52,7 @@ require_file() {
 
 # require_disk DIR GIB: refuse to start what cannot finish.
 require_disk() {
-	local dir=$1 need=$2 avail
+	local dir=$1 need=${CHECK_SERIES_MIN_FREE_GB:-$2} avail
 	mkdir -p "$dir"
 	avail=$(df -Pk "$dir" | awk 'NR == 2 { print int($4 / 1048576) }')
 	if [ "$avail" -lt "$need" ]; then
@@ -242,4 +242,26 @@ kmake() {
 	command -v ccache >/dev/null 2>&1 && cc="ccache $cc"
 	make -C "$(target_dir)" O="${KBUILD_OUT:-$(build_dir)}" ARCH="$KERNEL_ARCH" \
 		CROSS_COMPILE="${CROSS_COMPILE:-}" CC="$cc" "$@"
+}
+
+# ---- the series as mailed (send.sh, am.sh) ----------------------------------
+
+# series_patches: the patch files of the mailed series, in mailing order:
+# every variant's patches in the variants file's order, each once.
+series_patches() {
+	local v p
+	for v in $(variant_names); do
+		variant_patches "$v"
+	done | awk '!seen[$0]++'
+}
+
+# patch_subject FILE: the Subject of a patch file or mail, unfolded.
+patch_subject() {
+	awk '/^$/ { exit } s && /^[ \t]/ { sub(/^[ \t]+/, " "); s = s $0; next }
+	     s { exit } /^Subject: / { s = substr($0, 10) } END { print s }' "$1"
+}
+
+# subject_title SUBJECT: the subject without its [PATCH ...] prefix.
+subject_title() {
+	sed -E 's/^(\[[^]]*\][[:space:]]*)+//' <<<"$1"
 }

@@ -4,7 +4,7 @@
 #
 #   embedded default (no LINUX_TREE): Debian's linux-source-6.1 extracted and
 #     committed, then the history recipe patches/stable-6.1/history-*.patch:
-#     "pre-v4" (no submount-lookup code) and v4 as a 6.1 backport.
+#     the tree before v4 (no submount-lookup code), then v4 as a 6.1 backport.
 #   LINUX_TREE=/path/to/linux-next: a scratch clone (git clone --shared) of
 #     the user's tree at its HEAD; nothing is ever written to their tree.
 #
@@ -62,13 +62,13 @@ prepare_embedded() {
 	git -C "$_tmp" commit -q -m "Debian $EMBEDDED_PACKAGE $(sed -n 's/^SUBLEVEL = //p' "$_tmp/Makefile" | sed 's/^/6.1./')"
 	tag "$_tmp" refs/tags/check-series/debian HEAD
 	step_end
-	step_begin "recreating pre-v4 and v4 (patches/stable-6.1/history-*.patch)"
+	step_begin "recreating the tree before v4, then v4 (patches/stable-6.1/history-*.patch)"
 	for p in "${history[@]}"; do
 		if ! git -C "$_tmp" am -q --committer-date-is-author-date "$p" >"$_tmp/.git/check-series-am.log" 2>&1; then
 			die "history patch $(basename "$p") does not apply to $EMBEDDED_PACKAGE: $(grep -m1 -E 'error|failed' "$_tmp/.git/check-series-am.log")"
 		fi
 		case $p in
-		*history-0001-*) tag "$_tmp" refs/tags/check-series/pre-v4 HEAD ;;
+		*history-0001-*) tag "$_tmp" refs/tags/check-series/before-v4 HEAD ;;
 		esac
 	done
 	rm -f "$_tmp/.git/check-series-am.log"
@@ -118,7 +118,7 @@ prepare_user() {
 	git -C "$tree" show "$head:fs/fuse/inode.c" >"$inode"
 	if fuse_alloc_inode_has_init "$inode"; then
 		rm -f "$inode"
-		die "LINUX_TREE=$tree is already fixed (fuse_alloc_inode() initialises submount_lookup at HEAD): the control variant cannot be built there; use a tree from before the fix (next-20231109)"
+		die "LINUX_TREE=$tree is already fixed (fuse_alloc_inode() initialises submount_lookup at HEAD): the unfixed kernel cannot be built there, so no run could show it failing; use a tree from before the fix (next-20231109)"
 	fi
 	rm -f "$inode"
 

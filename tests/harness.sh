@@ -40,10 +40,12 @@ trap _test_exit EXIT
 
 # test_expect_success TITLE BODY: BODY is evaluated by bash in $SCRATCH.
 test_expect_success() {
-	local title=$1 body=$2 out rc
+	local title=$1 body=$2 out rc t0=$SECONDS
 	_test_count=$((_test_count + 1))
 	out=$(cd "$SCRATCH" && bash -o pipefail -c "set -u; . '$TESTS_DIR/harness-funcs.sh'; $body" 2>&1)
 	rc=$?
+	# Slow tests say how slow: CI has a time budget.
+	[ $((SECONDS - t0)) -ge 5 ] && title="$title ($((SECONDS - t0)) s)"
 	if [ $rc = 0 ]; then
 		echo "ok $_test_count - $title"
 		[ "${VERBOSE:-0}" = 1 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'

@@ -1,0 +1,259 @@
+# shellcheck shell=bash
+# static-findings.sh: what step-sparse.sh, step-coccinelle.sh and
+# step-w1.sh share.  A static check runs one tool over fs/fuse on the
+# variant's base and on the variant, and fails on any finding the variant
+# adds.  Findings are compared as lines without their line and column
+# numbers (NIPA style): moved code is not "new", and a swapped warning is
+# not hidden the way comparing counts would hide it.
+#
+# A step sources this file, then defines:
+#   STATIC_TOOL            its name (sparse, coccinelle, w1)
+#   STATIC_WHAT            the command, for logs and summaries
+#   STATIC_NOISE=(...)     extended regexps of known-noise findings, one a
+#                          line with a comment saying why (may be empty)
+#   STATIC_DIR_SUFFIX      optional: a build directory of the step's own
+#   static_tool_version    prints the versions the findings depend on
+#   static_tool_run RAW    runs the tool on the checked-out tree, writes the
+#                          output that holds the findings to RAW, logs the
+#                          rest; returns the tool's exit status
+# and ends with: static_main "$@".
+#
+# Run directly, it gives the tests the pure parts:
+#   static-findings.sh normalise RAW TREE_DIR [BUILD_DIR]   findings of RAW
+#   static-findings.sh new BASE_FINDINGS VARIANT_FINDINGS   the added ones
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# One arch is enough: the findings are about the C, not the arch.
+STATIC_ARCH=${STATIC_ARCH:-x86_64}
+STATIC_HELPER=$PROJECT_DIR/scripts/static-findings.sh
+# Frugal on purpose: the machine is shared.
+STATIC_JOBS=${STATIC_JOBS:-2}
+
+# static_normalise RAW TREE [BUILD]: one finding a line, sorted: the file
+# relative to the tree, no line or column numbers, continuation lines that
+# belong to the finding (sparse's "expected ..." / "got ...") joined with
+# " | ".  Anything not shaped "FILE:LINE[:COL[-COL]]: message" is dropped:
+# make's chatter, gcc's source excerpts and carets (they carry line
+# numbers), coccinelle's own warnings about its scripts.
+static_normalise() {
+	local raw=$1 tree=${2%/}/ build=${3:-/nonexistent}
+	build=${build%/}/
+	awk -v T="$tree" -v B="$build" '
+	function rel(p) {
+		if (index(p, T) == 1) p = substr(p, length(T) + 1)
+		else if (index(p, B) == 1) p = substr(p, length(B) + 1)
+		sub(/^\.\//, "", p)
+		return p
+	}
+	function flush() {
+		if (cur == "") return
+		# Line numbers inside messages ("preceded by free on line
+		# 2178", "declared at dev.c:12") move with the code too.
+		gsub(/lines? [0-9]+(-[0-9]+)?/, "line N", cur)
+		gsub(/\.c:[0-9]+(:[0-9]+)?/, ".c:N", cur)
+		gsub(/\.h:[0-9]+(:[0-9]+)?/, ".h:N", cur)
+		print cur
+		cur = ""
+	}
+	{ sub(/\r$/, "") }
+	match($0, /^[^ :]+:[0-9]+(:[0-9]+(-[0-9]+)?)?: /) {
+		file = substr($0, 1, RLENGTH)
+		msg = substr($0, RLENGTH + 1)
+		sub(/[ \t]+$/, "", msg)
+		# sparse explains a type mismatch on indented lines after the
+		# finding ("FILE:L:C:    expected ...", "    got ..."): part
+		# of it, not findings of their own.
+		if (cur != "" && msg ~ /^[ \t]+[a-z]/) {
+			sub(/^[ \t]+/, "", msg)
+			cur = cur " | " msg
+			next
+		}
+		flush()
+		sub(/:[0-9].*$/, "", file)
+		cur = rel(file) ": " msg
+		next
+	}
+	cur != "" && /^[ \t]+[a-z]/ {
+		c = $0
+		gsub(/^[ \t]+|[ \t]+$/, "", c)
+		cur = cur " | " c
+		next
+	}
+	{ flush() }
+	END { flush() }' "$raw" | LC_ALL=C sort
+}
+
+# static_new BASE VARIANT: findings of VARIANT not in BASE, as multisets:
+# a second copy of a finding the base has once is new too.
+static_new() {
+	LC_ALL=C comm -13 "$1" "$2"
+}
+
+# static_filter FILE: drop the step's known noise (STATIC_NOISE) in place.
+static_filter() {
+	local re tmp
+	[ "${#STATIC_NOISE[@]}" -gt 0 ] || return 0
+	tmp=$(mktemp)
+	cp "$1" "$tmp"
+	for re in "${STATIC_NOISE[@]}"; do
+		grep -v -E -e "$re" "$tmp" >"$tmp.1" || true
+		mv "$tmp.1" "$tmp"
+	done
+	mv "$tmp" "$1"
+}
+
+# static_config_key: what the analysis .config depends on: the same inputs
+# as the build step's kernel, and the base tree it is made on (Kconfig).
+static_config_key() {
+	local base_tree=$1 frags
+	arch_load "$STATIC_ARCH"
+	mapfile -t frags < <(kconfig_fragments)
+	hash_string "$(target_id) $base_tree $STATIC_ARCH $(hash_files "$PROJECT_DIR/arches/$STATIC_ARCH.conf" \
+		"${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -1)"
+}
+
+# static_inputs VARIANT: every input of the verdict, and of the base's
+# findings.  Prints "VARIANT_TREE BASE_KEY" (BASE_KEY: the base findings'
+# cache name).
+static_inputs() {
+	local v=$1 base vtree btree ckey
+	base=$(variant_base "$v")
+	vtree=$(tgit rev-parse -q --verify "$(variant_ref "$v")^{tree}" || echo none)
+	btree=$(tgit rev-parse -q --verify "$(base_ref "$base")^{tree}" || echo none)
+	ckey=$(static_config_key "$btree")
+	# The base findings depend on the step (its command and noise
+	# filters), this helper, lib.sh (kmake), the tools and the config.
+	echo "$vtree $(hash_string "$STATIC_TOOL $btree $ckey $(static_tool_version | tr '\n' ' ') $(hash_files "$0" "$STATIC_HELPER" "$PROJECT_DIR/scripts/lib.sh")")"
+}
+
+# static_prepare BASE_TREE: the analysis build directory, configured like
+# the build step's kernel and prepared.  Out of tree and apart from the
+# build step's directory, so the kernel's objects are never touched.  The
+# .config is made once per base (kernel-config.sh takes ~20 s) and copied
+# in only when it differs, so kbuild does not rebuild for nothing.
+static_prepare() {
+	local btree=$1 base=$2 ckey cfg
+	ckey=$(static_config_key "$btree")
+	cfg=$CACHE_DIR/static/config/$ckey.config
+	if [ ! -f "$cfg" ]; then
+		mkdir -p "$CACHE_DIR/static/config"
+		tgit checkout -q -f --detach "$(base_ref "$base")"
+		echo "== .config (kernel-config.sh $STATIC_ARCH), made on $base"
+		bash "$PROJECT_DIR/scripts/kernel-config.sh" "$STATIC_ARCH" "$cfg.tmp.$$" \
+			>"$VARIANT_DIR/$STATIC_TOOL-config.log" 2>&1 ||
+			{ tail -n 5 "$VARIANT_DIR/$STATIC_TOOL-config.log"; return 1; }
+		mv "$cfg.tmp.$$" "$cfg"
+	fi
+	mkdir -p "$KBUILD_OUT"
+	cmp -s "$cfg" "$KBUILD_OUT/.config" || cp "$cfg" "$KBUILD_OUT/.config"
+	echo "== make olddefconfig prepare (O=$KBUILD_OUT)"
+	kmake -j"$STATIC_JOBS" olddefconfig prepare >"$VARIANT_DIR/$STATIC_TOOL-prepare.log" 2>&1 ||
+		{ tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-prepare.log"; return 1; }
+}
+
+# static_findings_of REF LABEL: check out REF, run the tool, leave
+# $VARIANT_DIR/TOOL-LABEL.raw and .txt.  Returns the tool's exit status.
+static_findings_of() {
+	local ref=$1 label=$2 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw
+	tgit checkout -q -f --detach "$ref"
+	echo "== $label: $STATIC_WHAT on $(tgit rev-parse --short=12 HEAD)"
+	static_tool_run "$raw" || rc=$?
+	static_normalise "$raw" "$(target_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	static_filter "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	return $rc
+}
+
+static_main() {
+	local v=${2:-${1:-}} base vtree bkey store t0 rc nb nv nn ng first
+	base=$(variant_base "$v")
+	if [ "${1:-}" = --key ]; then
+		# No patches: the variant is its base, nothing can be new.
+		[ -n "$(variant_patches "$v")" ] || exit 3
+		echo "$(target_id) $STATIC_ARCH $(static_inputs "$v")"
+		exit 0
+	fi
+	summary() { echo "$*" >"$STEP_SUMMARY"; }
+	read -r vtree bkey < <(static_inputs "$v")
+	[ "$vtree" != none ] || { summary "no tree: the apply step did not run"; exit 1; }
+	[ -n "$(variant_patches "$v")" ] || { summary "no patches: the variant is its base"; exit 3; }
+	require_tool "${CROSS_COMPILE:-}gcc" gcc
+	require_tool flex flex
+	require_tool bison bison
+	require_tool bc bc
+	arch_load "$STATIC_ARCH"
+	KBUILD_OUT=$(build_dir).static${STATIC_DIR_SUFFIX:-}
+	export KBUILD_OUT
+	require_disk "$CACHE_DIR" 1
+
+	t0=$(date +%s%N)
+	static_prepare "$(tgit rev-parse "$(base_ref "$base")^{tree}")" "$base" ||
+		{ summary "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)"; exit 1; }
+	echo "prepared in $(elapsed_since "$t0")s"
+
+	# The base's findings are the same for every variant on it: cached.
+	store=$CACHE_DIR/static/$STATIC_TOOL/$bkey
+	if [ -f "$store.txt" ] && [ -f "$store.raw" ]; then
+		echo "== base $base: findings reused from $store.txt"
+		cp "$store.raw" "$VARIANT_DIR/$STATIC_TOOL-base.raw"
+		cp "$store.txt" "$VARIANT_DIR/$STATIC_TOOL-base.txt"
+	else
+		t0=$(date +%s%N)
+		if ! static_findings_of "$(base_ref "$base")" base; then
+			tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-base.raw"
+			summary "$STATIC_WHAT failed on the base $base: cannot compare (log: $VARIANT_DIR/$STATIC_TOOL.log)"
+			exit 1
+		fi
+		echo "base done in $(elapsed_since "$t0")s"
+		mkdir -p "$(dirname "$store")"
+		cp "$VARIANT_DIR/$STATIC_TOOL-base.raw" "$store.raw.tmp.$$"
+		cp "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$store.txt.tmp.$$"
+		mv "$store.raw.tmp.$$" "$store.raw"
+		mv "$store.txt.tmp.$$" "$store.txt"
+	fi
+
+	t0=$(date +%s%N)
+	rc=0
+	static_findings_of "$(variant_ref "$v")" variant || rc=$?
+	echo "variant done in $(elapsed_since "$t0")s"
+	static_new "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$VARIANT_DIR/$STATIC_TOOL-variant.txt" \
+		>"$VARIANT_DIR/$STATIC_TOOL-new.txt"
+	nb=$(wc -l <"$VARIANT_DIR/$STATIC_TOOL-base.txt")
+	nv=$(wc -l <"$VARIANT_DIR/$STATIC_TOOL-variant.txt")
+	nn=$(wc -l <"$VARIANT_DIR/$STATIC_TOOL-new.txt")
+	ng=$(LC_ALL=C comm -23 "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$VARIANT_DIR/$STATIC_TOOL-variant.txt" | wc -l)
+	{
+		echo "${STATIC_TOOL}_base=$nb"
+		echo "${STATIC_TOOL}_variant=$nv"
+		echo "${STATIC_TOOL}_new=$nn"
+	} >>"$FACTS"
+	echo "== findings: base $nb, variant $nv, new $nn, gone $ng"
+	echo "-- base ($VARIANT_DIR/$STATIC_TOOL-base.txt):"
+	cat "$VARIANT_DIR/$STATIC_TOOL-base.txt"
+	echo "-- new ($VARIANT_DIR/$STATIC_TOOL-new.txt):"
+	cat "$VARIANT_DIR/$STATIC_TOOL-new.txt"
+	if [ "$nn" -gt 0 ]; then
+		first=$(head -n 1 "$VARIANT_DIR/$STATIC_TOOL-new.txt")
+		if [ "$nn" = 1 ]; then
+			summary "1 new: $first (base $nb, variant $nv)"
+		else
+			summary "$nn new, first: $first (base $nb, variant $nv; all: $VARIANT_DIR/$STATIC_TOOL-new.txt)"
+		fi
+		exit 1
+	fi
+	if [ $rc != 0 ]; then
+		# No new finding, yet the tool failed: say so rather than pass.
+		tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-variant.raw"
+		summary "$STATIC_WHAT failed (exit $rc) on the variant: $(grep -m1 -E 'error|Error' "$VARIANT_DIR/$STATIC_TOOL-variant.raw" || echo see the log)"
+		exit 1
+	fi
+	summary "no new $STATIC_TOOL findings (base $nb, variant $nv$([ "$ng" = 0 ] || echo ", $ng gone"))"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	case ${1:-} in
+	normalise) static_normalise "${2:?RAW}" "${3:?TREE_DIR}" "${4:-}" ;;
+	new) static_new "${2:?BASE}" "${3:?VARIANT}" ;;
+	*) die "usage: static-findings.sh normalise RAW TREE_DIR [BUILD_DIR] | new BASE VARIANT" ;;
+	esac
+fi

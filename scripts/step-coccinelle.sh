@@ -1,0 +1,33 @@
+#!/bin/bash
+# shellcheck disable=SC2034 # STATIC_* are read by static-findings.sh
+# step-coccinelle.sh VARIANT: the kernel's Coccinelle scripts over fs/fuse
+# (`make coccicheck MODE=report M=fs/fuse`) on the variant's base and on
+# the variant, in the analysis build directory; any report the variant
+# adds fails the step.  Reports are compared without line numbers
+# (scripts/static-findings.sh), and the base's are cached per base tree,
+# config and spatch version.  ~100 s a tree on 2 cores.
+# shellcheck source-path=SCRIPTDIR source=static-findings.sh
+. "$(dirname "$0")/static-findings.sh"
+
+STATIC_TOOL=coccinelle
+STATIC_WHAT="make coccicheck MODE=report M=fs/fuse"
+# Known noise, one extended regexp a line, each with why.  None needed:
+# spatch's complaints about the .cocci scripts themselves ("warning: line
+# 134: should no_llseek be a metavariable?") carry no file, so the
+# normaliser already drops them.
+STATIC_NOISE=()
+
+static_tool_version() {
+	spatch --version 2>&1 | head -n 1
+}
+
+static_tool_run() {
+	require_tool spatch coccinelle
+	echo "(findings: $1)"
+	# M= must be absolute: with O= coccicheck runs in the build directory
+	# and a relative M=fs/fuse names its fs/fuse (objects only), so
+	# spatch would silently check nothing.  J= is coccicheck's own -j.
+	kmake J="$STATIC_JOBS" coccicheck MODE=report M="$(target_dir)/fs/fuse" >"$1"
+}
+
+static_main "$@"

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The variants file is the one declarative place: lib.sh reads it.
+. "$(dirname "$0")/harness.sh"
+
+cat >"$SCRATCH/variants" <<'V'
+# comment
+alpha  v4           -            -      t1=FAIL t2=FAIL
+beta   v4           a.patch,b.patch  -  t1=PASS
+gamma  v4-reverted  c.patch      beta   t1=PASS t2=PASS
+V
+
+lib() { echo ". '$PROJECT_DIR/scripts/lib.sh'; VARIANTS_FILE='$SCRATCH/variants'"; }
+
+test_expect_success 'names, in file order, comments skipped' "
+	$(lib); variant_names >out && printf 'alpha\nbeta\ngamma\n' >exp && test_cmp exp out
+"
+test_expect_success 'base, patches, same-as and expectations of a variant' "
+	$(lib)
+	[ \"\$(variant_base gamma)\" = v4-reverted ] &&
+	variant_patches beta >out && printf 'a.patch\nb.patch\n' >exp && test_cmp exp out &&
+	[ -z \"\$(variant_patches alpha)\" ] &&
+	[ \"\$(variant_same_as gamma)\" = beta ] &&
+	variant_expect alpha >out && printf 't1 FAIL\nt2 FAIL\n' >exp && test_cmp exp out
+"
+test_expect_success 'VARIANTS= selects, comma or space separated' "
+	$(lib); VARIANTS='gamma,alpha' selected_variants >out &&
+	printf 'gamma\nalpha\n' >exp && test_cmp exp out
+"
+test_expect_success 'an unknown variant is one clear error' "
+	$(lib); ! (VARIANTS=delta selected_variants) 2>err &&
+	test_grep \"unknown variant 'delta'.*known are alpha beta gamma\" err
+"
+test_expect_success 'the real variants file has the variants the series needs' "
+	. '$PROJECT_DIR/scripts/lib.sh'
+	for v in control incremental v5 pre-v4; do variant_exists \$v || exit 1; done &&
+	variant_expect control | grep -q 'FAIL' &&
+	! variant_expect incremental | grep -q FAIL &&
+	[ \"\$(variant_same_as v5)\" = incremental ]
+"
+test_expect_success 'no script names a variant: they all read the variants file' '
+	! grep -n -w -E "control|incremental|pre-v4" "$PROJECT_DIR"/scripts/*.sh | grep -v "^[^:]*:[0-9]*:#" >&2
+'
+test_done

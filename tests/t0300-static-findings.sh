@@ -1,0 +1,72 @@
+#!/bin/bash
+# The static steps' findings, without a kernel: how tool output becomes
+# finding lines (no paths, no line numbers) and what counts as new (lines,
+# not counts), and when the steps apply at all.  Runs in a second.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
+# shellcheck source-path=SCRIPTDIR source=harness.sh
+. "$(dirname "$0")/harness.sh"
+
+STATIC=$TEST_DATA/static
+SF=$PROJECT_DIR/scripts/static-findings.sh
+export STATIC SF
+
+test_expect_success 'sparse output: relative paths, no numbers, explanations joined' '
+	bash "$SF" normalise "$STATIC/sparse-variant.raw" /src/linux /build/out >actual &&
+	test_cmp "$STATIC/sparse-variant.expected" actual &&
+	test_grep_not "[0-9]+:[0-9]+" actual &&
+	test_grep_not "CHECK" actual
+'
+
+test_expect_success 'coccinelle output: "on line N" in messages, spatch chatter dropped' '
+	bash "$SF" normalise "$STATIC/coccinelle-base.raw" /src/linux /build/out >actual &&
+	test_cmp "$STATIC/coccinelle-base.expected" actual &&
+	test_grep_not "metavariable" actual
+'
+
+test_expect_success 'moved code is not new: same warnings 3 lines down' '
+	bash "$SF" normalise "$STATIC/w1-base.raw" /src/linux >base &&
+	bash "$SF" normalise "$STATIC/w1-moved.raw" /src/linux >moved &&
+	test "$(wc -l <base)" = 4 &&
+	bash "$SF" new base moved >new &&
+	test_must_fail test -s new
+'
+
+test_expect_success 'a swapped warning is new although the count is the same' '
+	bash "$SF" normalise "$STATIC/w1-base.raw" /src/linux >base &&
+	bash "$SF" normalise "$STATIC/w1-swapped.raw" /src/linux >swapped &&
+	test "$(wc -l <base)" = "$(wc -l <swapped)" &&
+	bash "$SF" new base swapped >new &&
+	echo "fs/fuse/inode.c: warning: variable '\''check_series_set_only'\'' set but not used [-Wunused-but-set-variable]" >expect &&
+	test_cmp expect new
+'
+
+test_expect_success 'a second copy of a finding the base has once is new' '
+	printf "%s\n" "fs/fuse/file.c: WARNING opportunity for min()" >base &&
+	printf "%s\n" "fs/fuse/file.c: WARNING opportunity for min()" \
+		"fs/fuse/file.c: WARNING opportunity for min()" >variant &&
+	bash "$SF" new base variant >new &&
+	test_cmp base new
+'
+
+test_expect_success 'not applicable (--key exit 3) to variants without patches' '
+	for s in sparse coccinelle w1; do
+		for v in control pre-v4; do
+			rc=0
+			CACHE_DIR=$SCRATCH/cache bash "$PROJECT_DIR/scripts/step-$s.sh" --key $v || rc=$?
+			test $rc = 3 || { echo "step-$s --key $v: exit $rc" >&2; exit 1; }
+		done
+	done
+'
+
+test_expect_success '--key names the tool version: a new sparse is a new verdict' '
+	CACHE_DIR=$SCRATCH/cache bash "$PROJECT_DIR/scripts/step-sparse.sh" --key incremental >key1 &&
+	mkdir bin &&
+	printf "#!/bin/sh\necho 9.9.9-test\n" >bin/sparse &&
+	chmod +x bin/sparse &&
+	PATH=$SCRATCH/bin:$PATH CACHE_DIR=$SCRATCH/cache \
+		bash "$PROJECT_DIR/scripts/step-sparse.sh" --key incremental >key2 &&
+	test -s key1 &&
+	test_must_fail cmp -s key1 key2
+'
+
+test_done
