@@ -249,7 +249,7 @@ kmake() {
 # series_patches: the patch files of the mailed series, in mailing order:
 # every variant's patches in the variants file's order, each once.
 series_patches() {
-	local v p
+	local v
 	for v in $(variant_names); do
 		variant_patches "$v"
 	done | awk '!seen[$0]++'

@@ -87,6 +87,9 @@ for n in "${names[@]}"; do files+=("$(patch_file "$n")"); done
 
 # ---- checkpatch: never mail what fails it -------------------------------------
 
+# The target first: with LINUX_TREE= its own checkpatch.pl is one of the two.
+target=$(bash "$PROJECT_DIR/scripts/prepare-target.sh") || die "could not prepare the target tree"
+
 step_begin "checkpatch --strict on every mailed patch (scripts/step-checkpatch.sh)"
 for v in $(variant_names); do
 	[ -n "$(variant_patches "$v")" ] || continue
@@ -104,7 +107,6 @@ step_end
 
 # ---- the scratch clone, b4 prep branch ----------------------------------------
 
-target=$(bash "$PROJECT_DIR/scripts/prepare-target.sh") || die "could not prepare the target tree"
 first_base=""
 for v in $(variant_names); do
 	if variant_patches "$v" | grep -qxF "${names[0]}"; then first_base=$(variant_base "$v") && break; fi

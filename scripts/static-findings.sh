@@ -39,7 +39,11 @@ STATIC_JOBS=${STATIC_JOBS:-2}
 static_normalise() {
 	local raw=$1 tree=${2%/}/ build=${3:-/nonexistent}
 	build=${build%/}/
-	awk -v T="$tree" -v B="$build" '
+	# gcc quotes names with \u2018\u2019 in a UTF-8 locale and with '' in
+	# C, and ccache replays a compile's warnings in the locale it was first
+	# made in: fold the quotes, or a changed locale looks like a finding.
+	sed -e "s/$(printf '\342\200\230')/'/g" -e "s/$(printf '\342\200\231')/'/g" "$raw" |
+		awk -v T="$tree" -v B="$build" '
 	function rel(p) {
 		if (index(p, T) == 1) p = substr(p, length(T) + 1)
 		else if (index(p, B) == 1) p = substr(p, length(B) + 1)
@@ -81,7 +85,7 @@ static_normalise() {
 		next
 	}
 	{ flush() }
-	END { flush() }' "$raw" | LC_ALL=C sort
+	END { flush() }' | LC_ALL=C sort
 }
 
 # static_new BASE VARIANT: findings of VARIANT not in BASE, as multisets:
@@ -185,6 +189,9 @@ static_main() {
 	KBUILD_OUT=$(build_dir).static${STATIC_DIR_SUFFIX:-}
 	export KBUILD_OUT
 	require_disk "$CACHE_DIR" 1
+	# One locale for every run: tools' messages must not depend on the
+	# caller's (the normaliser also folds gcc's quotes, see there).
+	export LC_ALL=C
 
 	t0=$(date +%s%N)
 	static_prepare "$(tgit rev-parse "$(base_ref "$base")^{tree}")" "$base" ||

@@ -103,7 +103,7 @@ test_expect_success 'bad LINUX_TREE: without v4' '
 '
 test_expect_success 'bad LINUX_TREE: already fixed (init line present): the unfixed kernel cannot be built' '
 	git clone -q --shared --no-checkout "$T" fixed &&
-	c=$(git -C fixed commit-tree -p check-series/debian -m "$(git -C "$T" log -1 --format=%s check-series/base/v4)" "check-series/debian^{tree}") &&
+	c=$(git -C fixed commit-tree -p check-series/base/v4 -m "fuse: ensure submount_lookup is initialized on alloc" "check-series/debian^{tree}") &&
 	git -C fixed update-ref HEAD "$c" &&
 	LINUX_TREE=$PWD/fixed one_line_error "already fixed.*unfixed kernel cannot be built" bash "$S/prepare-target.sh"
 '

@@ -40,6 +40,15 @@ test_expect_success 'a swapped warning is new although the count is the same' '
 	test_cmp expect new
 '
 
+test_expect_success 'gcc quotes in a UTF-8 locale are the same finding as in C' '
+	sed -e "s/'\''check_series_set_only'\''/\xe2\x80\x98check_series_set_only\xe2\x80\x99/" \
+		"$STATIC/w1-swapped.raw" >utf8.raw &&
+	test_grep "$(printf "\342\200\230")" utf8.raw &&
+	bash "$SF" normalise "$STATIC/w1-swapped.raw" /src/linux >c &&
+	bash "$SF" normalise utf8.raw /src/linux >utf8 &&
+	test_cmp c utf8
+'
+
 test_expect_success 'a second copy of a finding the base has once is new' '
 	printf "%s\n" "fs/fuse/file.c: WARNING opportunity for min()" >base &&
 	printf "%s\n" "fs/fuse/file.c: WARNING opportunity for min()" \

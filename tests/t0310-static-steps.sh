@@ -14,19 +14,19 @@
 CACHE_DIR=${CACHE_DIR:-$SCRATCH/cache}
 RESULTS_ROOT=$SCRATCH/results
 # The variants of this test: the real incremental and three of our own,
-# each one fixture patch on top of it (patches/ copied, fixtures added).
+# each one fixture patch on top of it.  The fixtures are named relative to
+# patches/ (patch_file looks there): a PATCHES_DIR of our own would change
+# the target tree's recipe key and make every run re-create the tree.
 VARIANTS_FILE=$SCRATCH/variants
-PATCHES_DIR=$SCRATCH/patches
-export CACHE_DIR RESULTS_ROOT VARIANTS_FILE PATCHES_DIR
-cp -r "$PROJECT_DIR/patches" "$PATCHES_DIR"
-cp "$TEST_DATA"/static/*.patch "$PATCHES_DIR/"
+export CACHE_DIR RESULTS_ROOT VARIANTS_FILE
 inc=0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch
+fx=../tests/data/static
 cat >"$VARIANTS_FILE" <<EOV
-control         v4  -                              -  -
-incremental     v4  $inc                           -  -
-t0310-sparse    v4  $inc,sparse-not-static.patch   -  -
-t0310-w1        v4  $inc,w1-set-but-unused.patch   -  -
-t0310-cocci     v4  $inc,cocci-ifnullfree.patch    -  -
+control         v4  -                                  -  -
+incremental     v4  $inc                               -  -
+t0310-sparse    v4  $inc,$fx/sparse-not-static.patch   -  -
+t0310-w1        v4  $inc,$fx/w1-set-but-unused.patch   -  -
+t0310-cocci     v4  $inc,$fx/cocci-ifnullfree.patch    -  -
 EOV
 
 # verdict VARIANT STEP: "VERDICT<TAB>summary" from the run's records.

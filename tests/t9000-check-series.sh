@@ -1,0 +1,84 @@
+#!/bin/bash
+# End to end on the embedded target: make check-series proves the series
+# (control crashes, the fixes pass, the alternatives are one tree), its
+# results are cached by their inputs, and the knobs do what they say.
+# Runs last: it reuses the tree and kernels the earlier tests made.
+. "$(dirname "$0")/harness.sh"
+
+export CACHE_DIR=${CACHE_DIR:-$PROJECT_DIR/.cache}
+export RESULTS_ROOT=$SCRATCH/results
+CS=$PROJECT_DIR/scripts/check-series.sh
+export CS
+
+test_expect_success 'make check-series: every variant, every step, verdicts as the variants file says' '
+	bash "$CS" >out 2>&1; rc=$?; cat out >&2; [ $rc = 0 ] &&
+	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 0 failed$" &&
+	grep -E "^control +PASS" out | grep -q "XFAIL" &&
+	grep -qE "^incremental +PASS" out && ! grep -E "^incremental " out | grep -qE "FAIL|SKIP" &&
+	grep -qE "^v5 +PASS" out && ! grep -E "^v5 " out | grep -qE "FAIL|SKIP" &&
+	test_grep "control/boot XFAIL: as expected: memfd_fuse failed 1/1: general-protection-fault fuse_evict_inode" out &&
+	test_grep "pre-v4/boot XFAIL: .*virtiofs_submount failed 1/1: fuse-protocol-violation" out
+'
+test_expect_success 'summary.json follows the documented schema' '
+	J=$RESULTS_ROOT/latest/summary.json &&
+	jq -e ".schema == 1 and .target.kind == \"embedded\" and .failed == 0 and (.results | length) > 20" "$J" &&
+	jq -e "all(.results[]; has(\"variant\") and has(\"step\") and has(\"verdict\") and has(\"seconds\") and has(\"log\") and has(\"tree\") and has(\"signature\"))" "$J" &&
+	jq -e ".tools.sparse and .tools.qemu and .tools.gcc" "$J" &&
+	jq -r ".results[] | select(.variant == \"control\" and .step == \"boot\") | .signature" "$J" | grep -q "general-protection-fault fuse_evict_inode" &&
+	[ "$(jq -r ".results[] | select(.variant == \"v5\" and .step == \"equivalence\") | .tree" "$J")" = \
+	  "$(jq -r ".results[] | select(.variant == \"incremental\" and .step == \"apply\") | .tree" "$J")" ]
+'
+test_expect_success 'equivalence on 6.1: one moved line against Debian'"'"'s shipped fs/fuse, shown in the log' '
+	test_grep "^-	fi->submount_lookup = NULL;" "$RESULTS_ROOT/latest/v5/equivalence.log" &&
+	test_grep "^\+	fi->submount_lookup = NULL;" "$RESULTS_ROOT/latest/v5/equivalence.log"
+'
+test_expect_success 'a warm re-run redoes nothing: every verdict comes from the cache' '
+	start=$SECONDS && bash "$CS" >out 2>&1 && [ $((SECONDS - start)) -lt 60 ] &&
+	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json"
+'
+test_expect_success 'a changed patch invalidates exactly what depends on it' '
+	cp -r "$PROJECT_DIR/patches" p &&
+	sed -i "s/^When introduced, the submount lookup/When it was introduced, the submount lookup/" \
+		p/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
+	PATCHES_DIR=$PWD/p VARIANTS=incremental bash "$CS" >out 2>&1 && cat out >&2 &&
+	J=$RESULTS_ROOT/latest/summary.json &&
+	for s in apply checkpatch; do
+		jq -e ".results[] | select(.step == \"$s\") | .cached == false" "$J" || exit 1
+	done &&
+	for s in build boot; do
+		jq -e ".results[] | select(.step == \"$s\") | .cached == true" "$J" || exit 1
+	done
+'
+test_expect_success 'a control that does not fail fails the check: the proof proved nothing' '
+	sed "s/^control \(.*\)memfd_fuse=FAIL/control \1memfd_fuse=PASS/" "$PROJECT_DIR/variants" >variants &&
+	grep -q "^control .*memfd_fuse=PASS" variants &&
+	sed -i "s/^\(incremental.*\)memfd_fuse=PASS/\1memfd_fuse=FAIL/" variants &&
+	VARIANTS_FILE=$PWD/variants VARIANTS=control,incremental STEPS=apply,build,boot \
+		test_must_fail bash "$CS" >out 2>&1 && cat out >&2 &&
+	test_grep "incremental/boot FAIL: x86_64 memfd_fuse: expected FAIL, failed 0/1: the proof proved nothing" out &&
+	test_grep "control/boot FAIL: x86_64 memfd_fuse: expected PASS, failed 1/1: general-protection-fault" out &&
+	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 2 failed$"
+'
+test_expect_success 'a patch that does not apply: FAIL names it; later steps SKIP with the reason' '
+	cp -r "$PROJECT_DIR/patches" p2 &&
+	sed -i "s/^ 	spin_lock_init(&fi->lock);$/ 	spin_lock_init(\&fi->lock_that_is_not_there);/" \
+		p2/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
+	PATCHES_DIR=$PWD/p2 VARIANTS=incremental STEPS=apply,checkpatch,build test_must_fail bash "$CS" >out 2>&1 &&
+	test_grep "incremental/apply FAIL: 0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch does not apply on v4: patch failed: fs/fuse/inode.c" out &&
+	test_grep "incremental/checkpatch SKIP: skipped: apply FAIL \(KEEP_GOING=1 runs on\)" out &&
+	PATCHES_DIR=$PWD/p2 VARIANTS=incremental STEPS=apply,checkpatch,build KEEP_GOING=1 test_must_fail bash "$CS" >out 2>&1 &&
+	grep -E "^incremental " out | grep -q "FAIL .* PASS .* SKIP" &&
+	test_grep "incremental/build SKIP: skipped: apply FAIL" out
+'
+test_expect_success 'STEPS= and VARIANTS= choose; equivalence without its partner is SKIP, said why' '
+	VARIANTS=v5 STEPS=equivalence,apply bash "$CS" >out 2>&1;
+	test_grep "^variant +apply +equivalence" out &&
+	test_grep "v5/equivalence SKIP: skipped: incremental not selected" out
+'
+test_expect_success 'unknown step or variant: one clear line, non-zero' '
+	STEPS=apply,bogus test_must_fail bash "$CS" 2>err >/dev/null &&
+	test_grep "unknown step .bogus. in STEPS=: known are apply checkpatch" err &&
+	VARIANTS=nope test_must_fail bash "$CS" 2>err >/dev/null &&
+	test_grep "unknown variant .nope." err
+'
+test_done
