@@ -15,6 +15,7 @@
 #
 # The branches am/VARIANT (git am) and am/VARIANT-b4 (b4 am) are left in
 # $CACHE_DIR/am/<target>/VARIANT, a sparse scratch clone of the target tree.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # ---- which variant: exactly one, and one that was mailed ------------------------

@@ -7,6 +7,7 @@
 #          after a review), then a code edit (the 0001 hunk moved a line)
 # A benchmark, not a test: it asserts nothing, it measures.  It uses a cache
 # of its own (.cache/bench), so the user's cache is neither used nor lost.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 B=$PROJECT_DIR/.cache/bench

@@ -10,6 +10,7 @@
 #                  boots once with KVM and falls back to TCG, and its
 #                  answer is cached per QEMU version and host kernel)
 #   DRY_RUN=1      print the QEMU command and exit
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ $# = 5 ] || die "usage: boot.sh ARCH KERNEL INITRD TEST LOG"
@@ -66,6 +67,7 @@ virtiofs_*)
 		--violations "$log.violations" --trace "$log.backend" &
 	backend_pid=$!
 	for _ in $(seq 50); do [ -S "$sockdir/fs.sock" ] && break; sleep 0.1; done
+	# shellcheck disable=SC2054 # commas belong to the QEMU options
 	extra=(-object memory-backend-memfd,id=mem,size=512M,share=on
 		-machine memory-backend=mem
 		-chardev "socket,id=char0,path=$sockdir/fs.sock"

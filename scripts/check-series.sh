@@ -14,6 +14,7 @@
 # `step-NAME.sh VARIANT` runs it, writes one line to $STEP_SUMMARY, may add
 # KEY=VALUE facts to $FACTS, and exits 0 PASS, 1 FAIL, 2 XFAIL (failed as
 # the variants file expects), 3 SKIP.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ALL_STEPS=(apply checkpatch sparse coccinelle w1 build boot equivalence)

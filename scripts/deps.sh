@@ -4,6 +4,7 @@
 # ARCHS= adds each selected arch's cross toolchain and emulator, and the
 # packages its record names (EXTRA_PACKAGES); a record with DPKG_ARCH= other
 # than the host's has its foreign architecture added to dpkg first.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(git make gcc libc6-dev flex bison bc libelf-dev libssl-dev xz-utils cpio

@@ -8,6 +8,7 @@
 #                          from the target tree (static, against libfuse.a)
 # packed by the tree's own usr/gen_init_cpio (no root needed).  Rebuilt only
 # when one of its inputs changed.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 arch_load "${1:?usage: guest-image.sh ARCH}"

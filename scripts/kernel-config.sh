@@ -6,6 +6,7 @@
 # dropped option is an error that names it.  The config is made in a
 # directory of its own, so that the build directory's .config (and with it
 # every object) is only touched when the result differs.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 arch_load "${1:?usage: kernel-config.sh ARCH OUT}"
@@ -24,6 +25,7 @@ kmake -s olddefconfig
 
 missing=()
 for f in "${frags[@]}"; do
+	# shellcheck disable=SC2094 # $f is only read, its name only printed
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*) want=$line ;;

@@ -13,13 +13,16 @@ export PROJECT_DIR CACHE_DIR RESULTS_ROOT VARIANTS_FILE PATCHES_DIR
 
 # The embedded default target: Debian's 6.1 source, whose history this
 # project recreates from patches/stable-6.1/history-*.patch.
+# shellcheck disable=SC2034
 EMBEDDED_PACKAGE=linux-source-6.1
 EMBEDDED_TARBALL=${EMBEDDED_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 EMBEDDED_BACKPORTS=$PATCHES_DIR/stable-6.1
 # The newest checkpatch at hand is always Debian's 6.12 one.
+# shellcheck disable=SC2034
 CHECKPATCH_PACKAGE=linux-source-6.12
 CHECKPATCH_TARBALL=${CHECKPATCH_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 # Subject of the v4 commit in linux-next (513dfacefd71), found by subject.
+# shellcheck disable=SC2034
 V4_SUBJECT='fuse: share lookup state between submount and its parent'
 
 # Commits made in scratch trees (reverts, git am) get a fixed identity and
@@ -203,9 +206,9 @@ arch_names() {
 
 # selected_arches: ARCHS= (comma or space separated) or x86_64, checked.
 selected_arches() {
-	local a
-	for a in ${ARCHS:-x86_64}; do
-		for a in ${a//,/ }; do
+	local words a
+	for words in ${ARCHS:-x86_64}; do
+		for a in ${words//,/ }; do
 			[ -f "$PROJECT_DIR/arches/$a.conf" ] ||
 				die "unknown arch '$a' in ARCHS=: known are $(arch_names | tr '\n' ' ')(see arches/)"
 			echo "$a"

@@ -10,6 +10,7 @@
 #
 # Either way the bases are v4 (the tree with v4, not fixed) and v4-reverted
 # (git revert of v4 on top), as tags refs/tags/check-series/base/<name>.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # Remove a half-made tree if we are interrupted or fail.

@@ -25,6 +25,7 @@
 #     on is replaced by the patch file's own (notes, diffstat, diff: the
 #     exact file content), and its Subject prefix by the file's (b4 gives
 #     every message one revision; "[PATCH v5 2/2]" is the file's).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # These messages go out under the user's name: drop lib.sh's fixed scratch

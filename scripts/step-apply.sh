@@ -3,6 +3,7 @@
 # as maintainers do: `git am` in the target tree, and `quilt push -a` on the
 # base's files; both must give the same files.  Records the variant commit
 # as refs/tags/check-series/variant/VARIANT and its tree ids as facts.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}

@@ -8,6 +8,7 @@
 # Exit: 0 every test passed as expected; 2 (XFAIL) every verdict matched
 # and some were expected failures; 1 a verdict differed from its
 # expectation.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}

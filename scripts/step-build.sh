@@ -4,6 +4,7 @@
 # per target and arch, reused across variants so that switching variant
 # recompiles only what changed in fs/fuse.  Kernels are kept per tree id:
 # variants with the same tree (incremental, v5) share one.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}

@@ -4,6 +4,7 @@
 # actually applied), with the newest checkpatch at hand: always Debian's
 # 6.12 one, and the user's tree's own when LINUX_TREE is given.  Findings
 # listed in checkpatch-waivers are accepted; any other fails the step.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}

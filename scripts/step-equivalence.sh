@@ -4,6 +4,7 @@
 # whole tree and fs/fuse).  On the embedded target, also show how fs/fuse
 # differs from the tree Debian ships: by exactly the one moved line
 # (mainline folded the fix with the line after `fi->state = 0;`).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}

@@ -2,6 +2,7 @@
 # write-summary.sh RUN_DIR RECORDS: RUN_DIR/summary.json from the records
 # check-series.sh wrote (one TSV line per variant and step).  The schema is
 # documented in README.md ("summary.json").
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 run_dir=$1 records=$2

@@ -1,5 +1,6 @@
 #!/bin/bash
 # The variants file is the one declarative place: lib.sh reads it.
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 cat >"$SCRATCH/variants" <<'V'

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The mailed patches, cover letter, quilt series and MAINTAINERS snippet say
 # what the thread says, and the 6.1 backports add exactly the same lines.
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 P=$PROJECT_DIR/patches

@@ -2,6 +2,7 @@
 # The two targets: the embedded 6.1 tree (recreated history) and a user's
 # LINUX_TREE (scratch clone; their tree is never touched), with every bad
 # input answered by one clear line and nothing left half-made.
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 export CACHE_DIR=${CACHE_DIR:-$PROJECT_DIR/.cache}

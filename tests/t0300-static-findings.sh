@@ -4,6 +4,7 @@
 # not counts), and when the steps apply at all.  Runs in a second.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 STATIC=$TEST_DATA/static

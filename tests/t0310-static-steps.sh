@@ -9,6 +9,7 @@
 # STATIC_SLOW_TESTS=1.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 CACHE_DIR=${CACHE_DIR:-$SCRATCH/cache}

@@ -4,6 +4,7 @@
 # its fatal errors.  The host oracle depends on this exact format.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 test_expect_success 'guest programs build static and warning-free' '

@@ -5,6 +5,7 @@
 # at unmount; here it checks the program itself.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 test_expect_success 'build fuse_evict' '

@@ -3,6 +3,7 @@
 # tests/data/serial, usage errors, and robustness against hostile input.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 SERIAL=$TEST_DATA/serial

@@ -7,6 +7,7 @@
 # malformed input, each refused and logged with the back-end still serving.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 # run_case CASE: the driver against the sanitized back-end; leaves

@@ -6,6 +6,7 @@
 # SEND=1 without a terminal.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 # The embedded tree is made once (in an exported CACHE_DIR, else under

@@ -5,6 +5,7 @@
 # branch is left in a scratch clone, the user's tree untouched.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 # As in t0800: the embedded tree made once, used through a shared clone in

@@ -6,6 +6,7 @@
 # The real arm64 serial logs are judged by t0600 (tests/data/serial).
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source-path=SCRIPTDIR source=harness.sh
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 test_expect_success 'arm64 record: every variable arch_load names, as x86_64 has them' '

@@ -3,6 +3,7 @@
 # (control crashes, the fixes pass, the alternatives are one tree), its
 # results are cached by their inputs, and the knobs do what they say.
 # Runs last: it reuses the tree and kernels the earlier tests made.
+# shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
 export CACHE_DIR=${CACHE_DIR:-$PROJECT_DIR/.cache}
