@@ -54,6 +54,11 @@ probe_accel() {
 }
 
 accel=$(probe_accel)
+if [ "${DRY_RUN:-0}" = 1 ]; then
+	mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
+	echo "+ ${cmd[*]}${test/#virtiofs_*/ (+ the vhost-user-fs backend and its device)}" >&2
+	exit 0
+fi
 extra=()
 backend_pid=""
 case $test in
@@ -78,7 +83,6 @@ esac
 mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
 cmd+=("${extra[@]}")
 echo "+ ${cmd[*]}" >&2
-[ "${DRY_RUN:-0}" = 1 ] && exit 0
 rc=0
 timeout -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>&1 </dev/null || rc=$?
 if [ -n "$backend_pid" ]; then

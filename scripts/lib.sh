@@ -204,10 +204,11 @@ arch_names() {
 	for f in "$PROJECT_DIR"/arches/*.conf; do basename "$f" .conf; done
 }
 
-# selected_arches: ARCHS= (comma or space separated) or x86_64, checked.
+# selected_arches: ARCHS= (comma or space separated) or every arch under
+# arches/, checked.
 selected_arches() {
 	local words a
-	for words in ${ARCHS:-x86_64}; do
+	for words in ${ARCHS:-$(arch_names)}; do
 		for a in ${words//,/ }; do
 			[ -f "$PROJECT_DIR/arches/$a.conf" ] ||
 				die "unknown arch '$a' in ARCHS=: known are $(arch_names | tr '\n' ' ')(see arches/)"
@@ -220,6 +221,8 @@ selected_arches() {
 # QEMU_MACHINE CONSOLE FRAGMENT TOOLCHAIN_PACKAGE from arches/NAME.conf.
 arch_load() {
 	[ -f "$PROJECT_DIR/arches/$1.conf" ] || die "no arches/$1.conf"
+	# Optional fields must not leak from the previously loaded record.
+	unset DPKG_ARCH LIBFUSE_A LIBFUSE_PACKAGE LIBFUSE_LDLIBS EXTRA_PACKAGES FRAGMENT
 	# shellcheck source=../arches/x86_64.conf
 	. "$PROJECT_DIR/arches/$1.conf"
 	ARCH_NAME=$1

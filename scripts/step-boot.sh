@@ -67,16 +67,16 @@ for a in "${arches[@]}"; do
 				[ -n "$sig" ] || sig="$signature $function"
 			fi
 		done
-		rate="$test $( [ "$want" = FAIL ] && echo "failed $nfail/$repeat" || echo "passed $((repeat - nfail))/$repeat")"
-		echo "$a $test: expected $want, $rate${sig:+ ($sig)}"
+		rate="$a $test $( [ "$want" = FAIL ] && echo "failed $nfail/$repeat" || echo "passed $((repeat - nfail))/$repeat")"
+		echo "expected $want, $rate${sig:+ ($sig)}"
 		if [ "$want" = FAIL ] && [ $nfail = "$repeat" ]; then
 			fails+=("$rate: $sig")
 		elif [ "$want" = PASS ] && [ $nfail = 0 ]; then
 			passes+=("$rate")
 		elif [ "$want" = FAIL ]; then
-			mismatch+=("$a $test: expected FAIL, $rate: the proof proved nothing")
+			mismatch+=("$rate, expected FAIL: the proof proved nothing")
 		else
-			mismatch+=("$a $test: expected PASS, failed $nfail/$repeat: $sig")
+			mismatch+=("$a $test failed $nfail/$repeat, expected PASS: $sig")
 		fi
 	done
 done

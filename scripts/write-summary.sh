@@ -38,7 +38,7 @@ jq -n --argjson results "$results" \
 	--arg linux_tree "${LINUX_TREE:-}" \
 	--arg git "$(version git --version)" --arg gcc "$(version gcc --version)" \
 	--arg sparse "$(version sparse --version)" --arg spatch "$(version spatch --version)" \
-	--arg qemu "$(version qemu-system-x86_64 --version)" --arg quilt "$(version quilt --version)" \
+	--arg qemu "$(for a in $(selected_arches); do arch_load "$a"; version "$QEMU" --version; done | paste -sd ';')" --arg quilt "$(version quilt --version)" \
 	--arg checkpatch "Debian $CHECKPATCH_PACKAGE$([ -n "${LINUX_TREE:-}" ] && echo " + the user's tree")" \
 	'{schema: 1,
 	  target: {kind: $kind, id: $id, dir: $dir,
