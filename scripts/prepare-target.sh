@@ -33,6 +33,13 @@ make_v4_reverted() {
 	git -C "$dir" tag -f "$(base_ref v4-reverted | sed 's,^refs/tags/,,')" HEAD >/dev/null
 }
 
+# no_gc DIR: no automatic gc in our trees: on a kernel repo it runs for
+# minutes, in the background, while we work (or while a test cleans up).
+no_gc() {
+	git -C "$1" config gc.auto 0
+	git -C "$1" config maintenance.auto false
+}
+
 tag() {
 	git -C "$1" tag -f "${2#refs/tags/}" "$3" >/dev/null
 }
@@ -57,6 +64,7 @@ prepare_embedded() {
 	step_end
 	step_begin "committing the Debian tree (git add of ~75,000 files)"
 	git -C "$_tmp" init -q
+	no_gc "$_tmp"
 	# Debian's top-level .gitignore ends with "/*": add with -f, the tree
 	# is pristine source.
 	git -C "$_tmp" add -f -A .
@@ -133,6 +141,7 @@ prepare_user() {
 	_tmp=$(mktemp -d "$CACHE_DIR/trees/.tmp.user.XXXXXX")
 	step_begin "scratch clone of $tree (git clone --shared, read-only use of it)"
 	git clone -q --shared --no-checkout "$tree" "$_tmp"
+	no_gc "$_tmp"
 	git -C "$_tmp" checkout -q --detach "$head"
 	step_end
 	tag "$_tmp" "$(base_ref v4)" "$head"
