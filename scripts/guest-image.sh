@@ -16,7 +16,7 @@ T=$(target_dir)
 selftest=tools/testing/selftests/memfd
 key=$(hash_string "$ARCH_NAME $(hash_files "$PROJECT_DIR"/guest/*.c "$PROJECT_DIR/guest/Makefile" "$PROJECT_DIR/arches/$ARCH_NAME.conf" "$PROJECT_DIR/scripts/guest-image.sh") \
 	$(git -C "$T" rev-parse "$(base_ref v4):$selftest" "$(base_ref v4):usr/gen_init_cpio.c") \
-	$(${CROSS_COMPILE:-}gcc --version | head -1)")
+	$("${CROSS_COMPILE:-}gcc" --version | head -1)")
 out=$CACHE_DIR/guest/$ARCH_NAME-$key
 if [ -f "$out/initrd.cpio" ]; then
 	echo "$out/initrd.cpio"
@@ -27,7 +27,7 @@ require_tool "${CROSS_COMPILE:-}gcc" "$TOOLCHAIN_PACKAGE"
 # fuse_mnt links statically against the libfuse.a of the guest's arch: the
 # record's LIBFUSE_A, or the one in the compiler's own multiarch directory.
 # It is named by path, so a cross link cannot pick up the host's -lfuse.
-LIBFUSE_A=${LIBFUSE_A:-/usr/lib/$(${CROSS_COMPILE:-}gcc -print-multiarch)/libfuse.a}
+LIBFUSE_A=${LIBFUSE_A:-/usr/lib/$("${CROSS_COMPILE:-}gcc" -print-multiarch)/libfuse.a}
 require_file "$LIBFUSE_A" "${LIBFUSE_PACKAGE:-libfuse-dev}"
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/bin" "$out.tmp/src"
@@ -46,8 +46,9 @@ make -s -C "$out.tmp/src/$selftest" OUTPUT="$out.tmp/bin" CC="${CROSS_COMPILE:-}
 	LDFLAGS=-static VAR_LDLIBS="${LIBFUSE_LDLIBS:-$LIBFUSE_A -pthread}" \
 	"$out.tmp/bin/fuse_mnt" "$out.tmp/bin/fuse_test" 2>&1 |
 	grep -v -E "dlopen' in statically linked|in function .fuse_new_common" >&2 || true
-[ -x "$out.tmp/bin/fuse_mnt" ] && [ -x "$out.tmp/bin/fuse_test" ] ||
+if [ ! -x "$out.tmp/bin/fuse_mnt" ] || [ ! -x "$out.tmp/bin/fuse_test" ]; then
 	die "building the memfd selftest failed (see the messages above)"
+fi
 step_end
 
 gcc -O2 -o "$out.tmp/gen_init_cpio" "$out.tmp/src/usr/gen_init_cpio.c"

@@ -81,11 +81,12 @@ elapsed_since() {
 	awk -v a="$1" -v b="$now" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'
 }
 
-# sha256 of the named files' contents (and names), for cache keys.
+# sha256 of the named files' contents (and base names), for cache keys:
+# the same files copied elsewhere (a test's PATCHES_DIR) give the same key.
 hash_files() {
 	local f
 	for f in "$@"; do
-		printf '%s\n' "${f#"$PROJECT_DIR"/}"
+		printf '%s\n' "${f##*/}"
 		cat "$f"
 	done | sha256sum | cut -c1-16
 }

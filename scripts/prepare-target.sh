@@ -118,9 +118,10 @@ prepare_user() {
 	[ -d "$tree" ] || die "LINUX_TREE=$tree does not exist: point it at a linux-next git tree"
 	git -C "$tree" rev-parse --git-dir >/dev/null 2>&1 ||
 		die "LINUX_TREE=$tree is not a git repository: point it at a linux-next git tree"
-	git -C "$tree" cat-file -e HEAD:fs/fuse/inode.c 2>/dev/null &&
-		git -C "$tree" cat-file -e HEAD:scripts/checkpatch.pl 2>/dev/null ||
+	if ! git -C "$tree" cat-file -e HEAD:fs/fuse/inode.c 2>/dev/null ||
+		! git -C "$tree" cat-file -e HEAD:scripts/checkpatch.pl 2>/dev/null; then
 		die "LINUX_TREE=$tree is not a kernel tree (no fs/fuse/inode.c or scripts/checkpatch.pl at HEAD)"
+	fi
 	head=$(git -C "$tree" rev-parse HEAD)
 	v4=$(find_v4 "$tree")
 	inode=$(mktemp)

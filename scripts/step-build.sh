@@ -15,7 +15,7 @@ kernel_key() {
 	local tree=$1
 	arch_load "$2"
 	mapfile -t frags < <(kconfig_fragments)
-	hash_string "$tree $2 $(hash_files "$PROJECT_DIR/arches/$2.conf" "${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $(${CROSS_COMPILE:-}gcc --version 2>/dev/null | head -1)"
+	hash_string "$tree $2 $(hash_files "$PROJECT_DIR/arches/$2.conf" "${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -1)"
 }
 
 tree=$(tgit rev-parse -q --verify "$(variant_ref "$v")^{tree}" || echo none)

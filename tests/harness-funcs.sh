@@ -36,3 +36,25 @@ test_grep_not() {
 		return 1
 	fi
 }
+
+# setup_target_clone: the embedded target made once in $SRC_CACHE (the
+# shared cache), used through a shared clone in this script's own
+# $CACHE_DIR, so a test writes nothing to anyone else's tree.
+setup_target_clone() {
+	CACHE_DIR=$SRC_CACHE bash "$PROJECT_DIR/scripts/prepare-target.sh" >src-tree &&
+	mkdir -p "$CACHE_DIR/trees" "$HOME" &&
+	git clone -q --shared --no-checkout "$(cat src-tree)" "$CACHE_DIR/trees/embedded-6.1" &&
+	git -C "$CACHE_DIR/trees/embedded-6.1" config gc.auto 0 &&
+	cp "$(cat src-tree)/.git/check-series-recipe" "$CACHE_DIR/trees/embedded-6.1/.git/" &&
+	if [ -d "$SRC_CACHE/checkpatch-6.12" ]; then cp -r "$SRC_CACHE/checkpatch-6.12" "$CACHE_DIR/"; fi
+}
+
+# wait_for_socket PATH: a server that listens on PATH has started (5 s).
+wait_for_socket() {
+	local _
+	for _ in $(seq 50); do
+		test -S "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,5 +1,6 @@
 #!/bin/bash
 # The variants file is the one declarative place: lib.sh reads it.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

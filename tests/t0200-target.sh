@@ -2,6 +2,7 @@
 # The two targets: the embedded 6.1 tree (recreated history) and a user's
 # LINUX_TREE (scratch clone; their tree is never touched), with every bad
 # input answered by one clear line and nothing left half-made.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -46,7 +47,7 @@ U=$SCRATCH/linux
 export U
 git clone -q --shared --no-checkout "$T" "$U"
 git -C "$U" checkout -q -b master check-series/base/v4
-git -C "$U" tag -d $(git -C "$U" tag) >/dev/null
+git -C "$U" tag -l | xargs -r git -C "$U" tag -d >/dev/null
 echo "their work" >>"$U/README"
 echo "untracked" >"$U/their-notes.txt"
 echo "stashed" >>"$U/COPYING" && git -C "$U" stash -q

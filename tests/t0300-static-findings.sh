@@ -3,7 +3,6 @@
 # finding lines (no paths, no line numbers) and what counts as new (lines,
 # not counts), and when the steps apply at all.  Runs in a second.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

@@ -8,7 +8,6 @@
 # part, shared by every case).  Coccinelle (~2 min a tree) only with
 # STATIC_SLOW_TESTS=1.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

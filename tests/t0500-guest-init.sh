@@ -3,7 +3,6 @@
 # passing, failing, crashing, hanging, missing and badly named tests, and
 # its fatal errors.  The host oracle depends on this exact format.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

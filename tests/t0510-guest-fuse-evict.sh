@@ -4,7 +4,6 @@
 # In the guest the same program is the reproducer for fuse inodes evicted
 # at unmount; here it checks the program itself.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

@@ -2,7 +2,6 @@
 # The serial-log oracle: exact verdicts for the saved logs in
 # tests/data/serial, usage errors, and robustness against hostile input.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 

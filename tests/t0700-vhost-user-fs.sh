@@ -6,7 +6,6 @@
 # lookup accounting that the host oracle relies on, and a catalogue of
 # malformed input, each refused and logged with the back-end still serving.
 # shellcheck disable=SC2016 # test bodies are expanded when they run
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -145,10 +144,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
 		san/vhost-user-fs --socket "$SCRATCH/vu.sock" --violations q.violations \
 			--trace q.trace 2>q.err &
 		pid=$!
-		for _ in $(seq 50); do
-			test -S "$SCRATCH/vu.sock" && break
-			sleep 0.1
-		done &&
+		wait_for_socket "$SCRATCH/vu.sock" &&
 		echo quit | timeout 30 qemu-system-x86_64 -nodefaults -display none -S \
 			-object memory-backend-memfd,id=mem,size=256M,share=on \
 			-machine q35,memory-backend=mem \

@@ -5,7 +5,6 @@
 # records), and each refusal: no identity, a patch failing checkpatch,
 # SEND=1 without a terminal.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -22,11 +21,7 @@ SENT=$HOME/sent
 export SENT
 
 test_expect_success 'setup: target tree, scratch home with a recording sendmail' '
-	CACHE_DIR=$SRC_CACHE bash "$PROJECT_DIR/scripts/prepare-target.sh" >src-tree &&
-	mkdir -p "$CACHE_DIR/trees" "$HOME" &&
-	git clone -q --shared --no-checkout "$(cat src-tree)" "$CACHE_DIR/trees/embedded-6.1" &&
-	cp "$(cat src-tree)/.git/check-series-recipe" "$CACHE_DIR/trees/embedded-6.1/.git/" &&
-	if [ -d "$SRC_CACHE/checkpatch-6.12" ]; then cp -r "$SRC_CACHE/checkpatch-6.12" "$CACHE_DIR/"; fi &&
+	setup_target_clone &&
 	printf "#!/bin/sh\nmkdir -p \"%s\"\nn=\$(ls \"%s\" | wc -l)\necho \"\$*\" >\"%s/\$n.args\"\ncat >\"%s/\$n.msg\"\n" \
 		"$SENT" "$SENT" "$SENT" "$SENT" >"$HOME/sendmail" &&
 	chmod +x "$HOME/sendmail" &&

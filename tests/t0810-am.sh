@@ -4,7 +4,6 @@
 # cannot be applied together; bad VARIANT=/MBOX=; and with LINUX_TREE= the
 # branch is left in a scratch clone, the user's tree untouched.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -16,11 +15,7 @@ export HOME=$SCRATCH/home
 unset XDG_CONFIG_HOME GIT_CONFIG_GLOBAL LINUX_TREE SEND REFLECT VARIANT MBOX
 
 test_expect_success 'setup: target tree, identity, the dry run' '
-	CACHE_DIR=$SRC_CACHE bash "$PROJECT_DIR/scripts/prepare-target.sh" >src-tree &&
-	mkdir -p "$CACHE_DIR/trees" "$HOME" &&
-	git clone -q --shared --no-checkout "$(cat src-tree)" "$CACHE_DIR/trees/embedded-6.1" &&
-	cp "$(cat src-tree)/.git/check-series-recipe" "$CACHE_DIR/trees/embedded-6.1/.git/" &&
-	if [ -d "$SRC_CACHE/checkpatch-6.12" ]; then cp -r "$SRC_CACHE/checkpatch-6.12" "$CACHE_DIR/"; fi &&
+	setup_target_clone &&
 	git config --global user.name "Test Maintainer" &&
 	git config --global user.email maintainer@example.org &&
 	git config --global sendemail.smtpServer /bin/false &&

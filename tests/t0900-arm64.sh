@@ -5,7 +5,6 @@
 # and the one-line errors naming the package of a missing cross tool.
 # The real arm64 serial logs are judged by t0600 (tests/data/serial).
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
-# shellcheck source-path=SCRIPTDIR source=harness.sh
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
@@ -123,10 +122,7 @@ if command -v qemu-system-aarch64 >/dev/null; then
 		vu/vhost-user-fs --socket "$SCRATCH/vu.sock" --violations q.violations \
 			--trace q.trace 2>q.err &
 		pid=$!
-		for _ in $(seq 50); do
-			test -S "$SCRATCH/vu.sock" && break
-			sleep 0.1
-		done &&
+		wait_for_socket "$SCRATCH/vu.sock" &&
 		# shellcheck disable=SC2046 # the record is a list of words
 		echo quit | timeout 30 $(cat qemu) -nodefaults -display none -S \
 			-object memory-backend-memfd,id=mem,size=512M,share=on \

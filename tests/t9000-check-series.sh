@@ -3,6 +3,7 @@
 # (control crashes, the fixes pass, the alternatives are one tree), its
 # results are cached by their inputs, and the knobs do what they say.
 # Runs last: it reuses the tree and kernels the earlier tests made.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
