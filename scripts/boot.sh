@@ -56,7 +56,9 @@ probe_accel() {
 accel=$(probe_accel)
 if [ "${DRY_RUN:-0}" = 1 ]; then
 	mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
-	echo "+ ${cmd[*]}${test/#virtiofs_*/ (+ the vhost-user-fs backend and its device)}" >&2
+	backend=""
+	case $test in virtiofs_*) backend=" (+ the vhost-user-fs backend and its device)" ;; esac
+	echo "+ ${cmd[*]}$backend" >&2
 	exit 0
 fi
 extra=()
