@@ -71,7 +71,7 @@ for c in "${checkers[@]}"; do
 	label=${c%%:*} cp=${c#*:}
 	for f in "${files[@]}"; do
 		p=$(basename "$f")
-		rel=$(realpath --relative-to="$PROJECT_DIR" "$f")
+		rel=${f#"$PROJECT_DIR"/}
 		out=$VARIANT_DIR/checkpatch-$label-${rel//\//_}.txt
 		echo "== checkpatch ($label) --strict $rel"
 		# In the user's tree, run from it so Fixes: ids are checked

@@ -73,6 +73,14 @@ test_expect_success 'a patch that does not apply: FAIL names it; later steps SKI
 	grep -E "^incremental " out | grep -q "FAIL .* PASS .* SKIP" &&
 	test_grep "incremental/build SKIP: skipped: apply FAIL" out
 '
+test_expect_success 'a new checkpatch finding fails the checkpatch step, named; waived ones do not' '
+	cp -r "$PROJECT_DIR/patches" p3 &&
+	sed -i "s/^+	fi->submount_lookup = NULL;$/+	fi->submount_lookup = NULL; /" \
+		p3/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
+	PATCHES_DIR=$PWD/p3 VARIANTS=incremental,v5 STEPS=checkpatch test_must_fail bash "$CS" >out 2>&1 &&
+	test_grep "incremental/checkpatch FAIL: 1 finding\(s\) not waived, first: .*0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch: ERROR:TRAILING_WHITESPACE fs/fuse/inode.c" out &&
+	grep -E "^v5 " out | grep -q PASS
+'
 test_expect_success 'STEPS= and VARIANTS= choose; equivalence without its partner is SKIP, said why' '
 	VARIANTS=v5 STEPS=equivalence,apply bash "$CS" >out 2>&1;
 	test_grep "^variant +apply +equivalence" out &&
