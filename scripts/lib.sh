@@ -246,7 +246,9 @@ build_dir() {
 # kmake ARGS: make in the target tree for the loaded arch, out of tree.
 kmake() {
 	local cc=${CROSS_COMPILE:-}gcc
-	command -v ccache >/dev/null 2>&1 && cc="ccache $cc"
+	# ccache keyed on paths relative to the cache: a tree extracted again,
+	# or another clone of this project, still hits.
+	command -v ccache >/dev/null 2>&1 && cc="ccache $cc" && export CCACHE_BASEDIR=$CACHE_DIR
 	make -C "$(target_dir)" O="${KBUILD_OUT:-$(build_dir)}" ARCH="$KERNEL_ARCH" \
 		CROSS_COMPILE="${CROSS_COMPILE:-}" CC="$cc" "$@"
 }
