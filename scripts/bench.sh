@@ -32,7 +32,7 @@ run() { # NAME DESCRIPTION [ENV...]
 run cold "empty cache and ccache, all variants, all steps"
 run warm "nothing changed"
 cp -r "$PATCHES_DIR" "$B/patches"
-sed -i 's/^When introduced, the submount lookup/When it was introduced, the submount lookup/' \
+sed -i 's/^When introduced, the submount lookup/Once introduced, the submount lookup/' \
 	"$B/patches/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch"
 run edit-message "one line of 0001's commit message edited" PATCHES_DIR="$B/patches"
 # Code edit: the init line goes one line up (before spin_lock_init): a new

@@ -37,7 +37,10 @@ for s in "${ALL_STEPS[@]}"; do
 	for s2 in "${steps[@]}"; do [ "$s" = "$s2" ] && ordered+=("$s") && break; done
 done
 steps=("${ordered[@]}")
-mapfile -t variants < <(selected_variants)
+# Checked here, not in a process substitution: a bad name must stop the run.
+list=$(selected_variants) || exit 1
+mapfile -t variants <<<"$list"
+selected_arches >/dev/null || exit 1
 
 require_tool jq jq
 stamp=$(date +%Y%m%d-%H%M%S)

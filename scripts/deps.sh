@@ -11,7 +11,8 @@ pkgs=(git make gcc libc6-dev flex bison bc libelf-dev libssl-dev xz-utils cpio
 	perl python3 jq ccache quilt sparse coccinelle b4 git-email
 	libfuse-dev pkg-config valgrind "$EMBEDDED_PACKAGE" "$CHECKPATCH_PACKAGE")
 foreign=()
-for a in $(selected_arches); do
+arches=$(selected_arches) || exit 1
+for a in $arches; do
 	unset DPKG_ARCH EXTRA_PACKAGES
 	arch_load "$a"
 	# shellcheck disable=SC2206 # EXTRA_PACKAGES is a list of words

@@ -14,7 +14,8 @@
 v=${2:-${1:-}}
 repeat=${REPEAT:-1}
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT=$repeat: give a whole number of runs, 1 or more"
-mapfile -t arches < <(selected_arches)
+list=$(selected_arches) || exit 1
+mapfile -t arches <<<"$list"
 mapfile -t expect < <(variant_expect "$v")
 fact() { sed -n "s/^$1=//p" "$FACTS" | tail -n 1; }
 

@@ -8,7 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 
 v=${2:-${1:-}}
-mapfile -t arches < <(selected_arches)
+list=$(selected_arches) || exit 1
+mapfile -t arches <<<"$list"
 
 # kernel_key ARCH: what the kernel image depends on.
 kernel_key() {
