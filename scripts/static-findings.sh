@@ -47,6 +47,9 @@ static_normalise() {
 	function rel(p) {
 		if (index(p, T) == 1) p = substr(p, length(T) + 1)
 		else if (index(p, B) == 1) p = substr(p, length(B) + 1)
+		# ccache (CCACHE_BASEDIR is the cache) makes gcc name sources
+		# relative to the build directory: ../../trees/<id>/fs/...
+		sub(/^(\.\.\/)+trees\/[^\/]+\//, "", p)
 		sub(/^\.\//, "", p)
 		return p
 	}

@@ -78,4 +78,9 @@ test_expect_success '--key names the tool version: a new sparse is a new verdict
 	test_must_fail cmp -s key1 key2
 '
 
+test_expect_success 'normalise: paths ccache made relative to the build dir are folded too' '
+	printf "../../trees/embedded-6.1/fs/fuse/inode.c:12:3: warning: x set but not used\n" >raw &&
+	bash "$PROJECT_DIR/scripts/static-findings.sh" normalise raw /nonexistent >out &&
+	echo "fs/fuse/inode.c: warning: x set but not used" >exp && test_cmp exp out
+'
 test_done
