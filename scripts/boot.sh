@@ -2,7 +2,9 @@
 # boot.sh ARCH KERNEL INITRD TEST LOG: boot the test kernel once under QEMU
 # and run one guest test (guest.tests=TEST); the serial console goes to LOG.
 # Exit status: 0 the guest ended by itself, 124 it was killed after
-# BOOT_TIMEOUT seconds (HANG).  Tests named virtiofs_* get our vhost-user-fs
+# BOOT_TIMEOUT seconds (HANG), 5 (STEP_ERROR) nothing was booted: QEMU did
+# not start or failed, or the backend never listened; the last line on
+# stderr names the cause (QEMU's own message, the backend's last log line).  Tests named virtiofs_* get our vhost-user-fs
 # backend on a unix socket; its violations are written to LOG.violations.
 #
 #   ACCEL=kvm|tcg  skip the KVM probe (on these machines /dev/kvm exists
@@ -74,6 +76,13 @@ virtiofs_*)
 		--violations "$log.violations" --trace "$log.backend" &
 	backend_pid=$!
 	for _ in $(seq 50); do [ -S "$sockdir/fs.sock" ] && break; sleep 0.1; done
+	if [ ! -S "$sockdir/fs.sock" ]; then
+		kill "$backend_pid" 2>/dev/null || true
+		wait "$backend_pid" 2>/dev/null || true
+		rm -rf "$sockdir"
+		echo "$PROG: error: the vhost-user-fs backend did not listen within 5 s: $(tail -n 1 "$log.backend" 2>/dev/null || echo 'no log')" >&2
+		exit "$STEP_ERROR"
+	fi
 	# shellcheck disable=SC2054 # commas belong to the QEMU options
 	extra=(-object memory-backend-memfd,id=mem,size=512M,share=on
 		-machine memory-backend=mem
@@ -86,7 +95,9 @@ mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
 cmd+=("${extra[@]}")
 echo "+ ${cmd[*]}" >&2
 rc=0
-timeout -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>&1 </dev/null || rc=$?
+# The serial console is QEMU's stdout; its own complaints go to stderr,
+# kept apart so that "QEMU never started" is never read as a guest log.
+timeout -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>"$log.qemu-stderr" </dev/null || rc=$?
 if [ -n "$backend_pid" ]; then
 	# The backend ends when QEMU disconnects; make sure of it.
 	for _ in $(seq 30); do kill -0 "$backend_pid" 2>/dev/null || break; sleep 0.1; done
@@ -94,5 +105,13 @@ if [ -n "$backend_pid" ]; then
 	wait "$backend_pid" 2>/dev/null || true
 	rm -rf "$sockdir"
 fi
-[ $rc = 124 ] || [ $rc = 137 ] && exit 124
-exit 0
+[ -s "$log.qemu-stderr" ] || rm -f "$log.qemu-stderr"
+case $rc in
+0) exit 0 ;;
+124 | 137) exit 124 ;;
+*)
+	why=$(grep -m1 . "$log.qemu-stderr" 2>/dev/null || echo "no message")
+	echo "$PROG: error: $QEMU exited with status $rc: $why" >&2
+	exit "$STEP_ERROR"
+	;;
+esac

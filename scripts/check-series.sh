@@ -10,10 +10,18 @@
 #   LINUX_TREE=    the user's linux-next tree (default: the embedded 6.1)
 #
 # Step contract: `step-NAME.sh --key VARIANT` prints the inputs the verdict
-# depends on (exit 3: the step does not apply to that variant);
+# depends on (exit KEY_NA, 6: the step does not apply to that variant);
 # `step-NAME.sh VARIANT` runs it, writes one line to $STEP_SUMMARY, may add
-# KEY=VALUE facts to $FACTS, and exits 0 PASS, 1 FAIL, 2 XFAIL (failed as
-# the variants file expects), 3 SKIP.
+# KEY=VALUE facts to $FACTS, and exits with kselftest's codes: 0 PASS,
+# 1 FAIL, 2 XFAIL (failed as the variants file expects), 4 SKIP, or 5
+# ERROR (the tools broke: nothing is known about the patch).  A step that
+# ends without writing its summary line, whatever its status, is an ERROR:
+# it crashed before it could judge.
+#
+# Exit status of the run: 0 every verdict as expected; 1 some FAIL (the
+# patch, or what it was checked against, is wrong); 3 no FAIL but some
+# ERROR (fix the machine or the tool named, then run again).  SKIPs alone
+# do not fail a run; each says why.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +77,11 @@ step_key() {
 	hash_string "$step $key $(hash_files "$PROJECT_DIR/scripts/step-$step.sh" "$PROJECT_DIR/scripts/lib.sh")"
 }
 
+# record VARIANT STEP VERDICT SUMMARY: a verdict that was not run.
+record() {
+	VERDICT[$1/$2]=$3 SECS[$1/$2]=0 CACHED[$1/$2]=0 SUMMARY[$1/$2]=$4
+}
+
 run_step() {
 	local step=$1 v=$2 vdir=$RUN_DIR/$2 key rc=0 dep t0 cache_entry
 	local log=$vdir/$step.log summary=$vdir/$step.summary
@@ -78,8 +91,7 @@ run_step() {
 		case ${VERDICT[$v/$dep]:-none} in
 		PASS | XFAIL | none | n/a) ;;
 		*)
-			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
-			SUMMARY[$v/$step]="skipped: $dep ${VERDICT[$v/$dep]}"
+			record "$v" "$step" SKIP "skipped: it needs $dep, which is ${VERDICT[$v/$dep]}"
 			return
 			;;
 		esac
@@ -88,24 +100,23 @@ run_step() {
 		local other
 		other=$(variant_same_as "$v")
 		if [ "$other" != "-" ] && [ -z "${VERDICT[$other/apply]:-}" ]; then
-			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
-			SUMMARY[$v/$step]="skipped: $other not selected (VARIANTS=)"
+			record "$v" "$step" SKIP "skipped: $other, the variant to compare with, is not selected (VARIANTS=)"
 			return
 		elif [ "$other" != "-" ] && [ "${VERDICT[$other/apply]}" != PASS ]; then
-			VERDICT[$v/$step]=SKIP SECS[$v/$step]=0 CACHED[$v/$step]=0
-			SUMMARY[$v/$step]="skipped: apply of $other ${VERDICT[$other/apply]}"
+			record "$v" "$step" SKIP "skipped: the apply step of $other, the variant to compare with, is ${VERDICT[$other/apply]}"
 			return
 		fi
 	fi
-	key=$(step_key "$step" "$v") || rc=$?
-	if [ $rc = 3 ]; then
-		VERDICT[$v/$step]=n/a SECS[$v/$step]=0 CACHED[$v/$step]=0 SUMMARY[$v/$step]="not applicable"
+	key=$(step_key "$step" "$v" 2>"$vdir/$step.key-stderr") || rc=$?
+	if [ $rc = "$KEY_NA" ]; then
+		record "$v" "$step" n/a "not applicable"
+		rm -f "$vdir/$step.key-stderr"
 		return
 	elif [ $rc != 0 ]; then
-		VERDICT[$v/$step]=FAIL SECS[$v/$step]=0 CACHED[$v/$step]=0
-		SUMMARY[$v/$step]="could not compute the step's inputs (exit $rc)"
+		record "$v" "$step" ERROR "could not compute the step's inputs (exit $rc): $(tail -n 1 "$vdir/$step.key-stderr")"
 		return
 	fi
+	rm -f "$vdir/$step.key-stderr"
 	cache_entry=$CACHE_DIR/verdicts/$step/$key
 	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$cache_entry/verdict" ]; then
 		cp "$cache_entry/log" "$log"
@@ -123,24 +134,32 @@ run_step() {
 	local facts_before
 	facts_before=$(wc -l <"$vdir/facts")
 	rc=0
-	STEP_SUMMARY=$summary FACTS=$vdir/facts VARIANT_DIR=$vdir \
+	DIE_STATUS=$STEP_ERROR STEP_SUMMARY=$summary FACTS=$vdir/facts VARIANT_DIR=$vdir \
 		bash "$PROJECT_DIR/scripts/step-$step.sh" "$v" >"$log" 2>&1 </dev/null || rc=$?
 	SECS[$v/$step]=$(elapsed_since "$t0")
-	case $rc in
-	0) VERDICT[$v/$step]=PASS ;;
-	2) VERDICT[$v/$step]=XFAIL ;;
-	3) VERDICT[$v/$step]=SKIP ;;
-	130) die "interrupted" ;;
-	*) VERDICT[$v/$step]=FAIL ;;
-	esac
+	[ $rc != 130 ] || die "interrupted"
 	SUMMARY[$v/$step]=$(head -n 1 "$summary")
-	[ -n "${SUMMARY[$v/$step]}" ] || SUMMARY[$v/$step]="exit $rc: $(tail -n 1 "$log") (log: $log)"
+	if [ -z "${SUMMARY[$v/$step]}" ]; then
+		# No summary: the step died before it judged (a die, set -e).
+		VERDICT[$v/$step]=ERROR
+		SUMMARY[$v/$step]="the step ended (exit $rc) without a verdict: $(tail -n 1 "$log") (log: $log)"
+	else
+		case $rc in
+		"$STEP_PASS") VERDICT[$v/$step]=PASS ;;
+		"$STEP_FAIL") VERDICT[$v/$step]=FAIL ;;
+		"$STEP_XFAIL") VERDICT[$v/$step]=XFAIL ;;
+		"$STEP_SKIP") VERDICT[$v/$step]=SKIP ;;
+		*) VERDICT[$v/$step]=ERROR ;;
+		esac
+	fi
 	CACHED[$v/$step]=0
 	printf '  %-12s %-11s %-5s %6ss %s\n' "$v" "$step" "${VERDICT[$v/$step]}" "${SECS[$v/$step]}" "${SUMMARY[$v/$step]}"
-	# Only conclusive verdicts are cached: a SKIP says nothing.  The key is
-	# taken again after the run: what the step made (a variant ref, a
-	# kernel image) is part of its inputs next time.
-	if [ "${VERDICT[$v/$step]}" != SKIP ] && key=$(step_key "$step" "$v"); then
+	# Only verdicts on the patch are cached: a SKIP says nothing, and an
+	# ERROR is the machine's (a tool installed since must be used next
+	# time).  The key is taken again after the run: what the step made (a
+	# variant ref, a kernel image) is part of its inputs next time.
+	case ${VERDICT[$v/$step]} in PASS | FAIL | XFAIL) ;; *) return ;; esac
+	if key=$(step_key "$step" "$v" 2>/dev/null); then
 		cache_entry=$CACHE_DIR/verdicts/$step/$key
 		mkdir -p "$cache_entry.tmp.$$"
 		cp "$log" "$cache_entry.tmp.$$/log"
@@ -153,28 +172,28 @@ run_step() {
 	fi
 }
 
+# Without KEEP_GOING a variant stops at a failed apply, build or boot: what
+# comes after needs them.  A static check's FAIL or ERROR never stops the
+# build and boot (they need only apply): the proof always runs.
+STOPPERS=" apply build boot "
 for v in "${variants[@]}"; do
 	for step in "${steps[@]}"; do
 		run_step "$step" "$v"
-		case ${VERDICT[$v/$step]} in
-		FAIL) [ "${KEEP_GOING:-0}" = 1 ] || stop_variant=1 ;;
-		esac
-		if [ "${stop_variant:-0}" = 1 ]; then
-			stop_variant=0
-			for s in "${steps[@]}"; do
-				if [ -z "${VERDICT[$v/$s]:-}" ]; then
-					VERDICT[$v/$s]=SKIP SECS[$v/$s]=0 CACHED[$v/$s]=0
-					SUMMARY[$v/$s]="skipped: $step FAIL (KEEP_GOING=1 runs on)"
-				fi
-			done
-			break
-		fi
+		case ${VERDICT[$v/$step]} in FAIL | ERROR) ;; *) continue ;; esac
+		[ "${KEEP_GOING:-0}" != 1 ] || continue
+		case $STOPPERS in *" $step "*) ;; *) continue ;; esac
+		for s in "${steps[@]}"; do
+			[ -n "${VERDICT[$v/$s]:-}" ] ||
+				record "$v" "$s" SKIP "skipped: $v stopped at its $step ${VERDICT[$v/$step]} (KEEP_GOING=1 would run on)"
+		done
+		break
 	done
 done
 
 # ---- report -----------------------------------------------------------------
 passed=0
 failed=0
+errors=0
 skipped=0
 echo
 printf '%-12s' variant
@@ -187,6 +206,7 @@ for v in "${variants[@]}"; do
 		case $cell in
 		PASS | XFAIL) passed=$((passed + 1)) ;;
 		FAIL) failed=$((failed + 1)) ;;
+		ERROR) errors=$((errors + 1)) ;;
 		SKIP) skipped=$((skipped + 1)) ;;
 		esac
 		[ "$cell" = n/a ] || cell="$cell ${SECS[$v/$s]%.*}s"
@@ -197,16 +217,21 @@ for v in "${variants[@]}"; do
 	done
 	echo
 done
-echo "(XFAIL: failed as the variants file expects; *: verdict reused from the cache, inputs unchanged)"
+echo "(XFAIL: failed as the variants file expects; ERROR: the tools broke, nothing is known about the patch;"
+echo " SKIP: not run, the reason is below, it does not fail the run by itself; *: verdict reused from the cache)"
 echo
 for v in "${variants[@]}"; do
 	for s in "${steps[@]}"; do
 		case ${VERDICT[$v/$s]} in
-		FAIL | XFAIL | SKIP) echo "$v/$s ${VERDICT[$v/$s]}: ${SUMMARY[$v/$s]}" ;;
+		FAIL | XFAIL | SKIP | ERROR) echo "$v/$s ${VERDICT[$v/$s]}: ${SUMMARY[$v/$s]}" ;;
 		esac
 	done
 done
 bash "$PROJECT_DIR/scripts/write-summary.sh" "$RUN_DIR" "$records"
 echo "check-series: total $(elapsed_since "$t_run") s; results: $RUN_DIR (summary.json)"
-echo "check-series: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$skipped" = 0 ]
+last="check-series: $passed passed, $failed failed, $errors errors"
+[ "$skipped" = 0 ] || last="$last, $skipped skipped"
+echo "$last"
+[ "$failed" = 0 ] || exit 1
+[ "$errors" = 0 ] || exit 3
+exit 0

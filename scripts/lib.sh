@@ -33,9 +33,19 @@ export GIT_COMMITTER_NAME="Kernel Tooling Team" GIT_COMMITTER_EMAIL="tooling@exa
 export GIT_AUTHOR_DATE="2023-11-09T14:37:00-0800" GIT_COMMITTER_DATE="2023-11-09T14:37:00-0800"
 export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
 
+# A step's verdict is its exit status: kselftest's codes (0 pass, 1 fail,
+# 2 xfail, 4 skip) and one of ours, 5: ERROR, the tools broke (a tool
+# missing or crashing, QEMU not starting, a tree that cannot be prepared),
+# which says nothing about the patch and is never cached.  `step-NAME.sh
+# --key VARIANT` exits KEY_NA when the step does not apply to the variant.
+# shellcheck disable=SC2034
+STEP_PASS=0 STEP_FAIL=1 STEP_XFAIL=2 STEP_SKIP=4 STEP_ERROR=5 KEY_NA=6
+
+# die MESSAGE: one line, then exit DIE_STATUS (1; check-series runs each
+# step with DIE_STATUS=5: a step that dies could not judge, an ERROR).
 die() {
 	echo "$PROG: error: $*" >&2
-	exit 1
+	exit "${DIE_STATUS:-1}"
 }
 
 note() {

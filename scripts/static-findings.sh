@@ -161,9 +161,14 @@ static_prepare() {
 
 # static_findings_of REF LABEL: check out REF, run the tool, leave
 # $VARIANT_DIR/TOOL-LABEL.raw and .txt.  Returns the tool's exit status.
+# It is called under `if !` and `||`, where set -e is off: every command
+# that matters is checked by hand, and a checkout that did not land on REF
+# is an error, never an analysis of the wrong tree.
 static_findings_of() {
-	local ref=$1 label=$2 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw
-	tgit checkout -q -f --detach "$ref"
+	local ref=$1 label=$2 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw want
+	want=$(tgit rev-parse -q --verify "$ref^{commit}") || { echo "no such ref: $ref" >"$raw"; return 125; }
+	tgit checkout -q -f --detach "$ref" || { echo "git checkout $ref failed" >"$raw"; return 125; }
+	[ "$(tgit rev-parse HEAD)" = "$want" ] || { echo "checkout of $ref left HEAD elsewhere" >"$raw"; return 125; }
 	echo "== $label: $STATIC_WHAT on $(tgit rev-parse --short=12 HEAD)"
 	static_tool_run "$raw" || rc=$?
 	static_normalise "$raw" "$(target_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
@@ -171,19 +176,28 @@ static_findings_of() {
 	return $rc
 }
 
+# static_tool_error RAW: the line that says why the tool failed.
+static_tool_error() {
+	local f
+	for f in "$1.err" "$1"; do
+		[ -s "$f" ] && grep -m1 -E 'No OCaml|not found|[Ee]rror|failed' "$f" && return
+	done
+	tail -n 1 "$1" 2>/dev/null || echo "see the log"
+}
+
 static_main() {
 	local v=${2:-${1:-}} base vtree bkey store t0 rc nb nv nn ng first
 	base=$(variant_base "$v")
 	if [ "${1:-}" = --key ]; then
 		# No patches: the variant is its base, nothing can be new.
-		[ -n "$(variant_patches "$v")" ] || exit 3
+		[ -n "$(variant_patches "$v")" ] || exit "$KEY_NA"
 		echo "$(target_id) $STATIC_ARCH $(static_inputs "$v")"
 		exit 0
 	fi
 	summary() { echo "$*" >"$STEP_SUMMARY"; }
 	read -r vtree bkey < <(static_inputs "$v")
-	[ "$vtree" != none ] || { summary "no tree: the apply step did not run"; exit 1; }
-	[ -n "$(variant_patches "$v")" ] || { summary "no patches: the variant is its base"; exit 3; }
+	[ "$vtree" != none ] || { summary "no tree: run the apply step first (STEPS=apply,$STATIC_TOOL)"; exit "$STEP_ERROR"; }
+	[ -n "$(variant_patches "$v")" ] || { summary "no patches: the variant is its base"; exit "$STEP_SKIP"; }
 	require_tool "${CROSS_COMPILE:-}gcc" gcc
 	require_tool flex flex
 	require_tool bison bison
@@ -198,7 +212,7 @@ static_main() {
 
 	t0=$(date +%s%N)
 	static_prepare "$(tgit rev-parse "$(base_ref "$base")^{tree}")" "$base" ||
-		{ summary "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)"; exit 1; }
+		{ summary "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)"; exit "$STEP_ERROR"; }
 	echo "prepared in $(elapsed_since "$t0")s"
 
 	# The base's findings are the same for every variant on it: cached.
@@ -211,8 +225,8 @@ static_main() {
 		t0=$(date +%s%N)
 		if ! static_findings_of "$(base_ref "$base")" base; then
 			tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-base.raw"
-			summary "$STATIC_WHAT failed on the base $base: cannot compare (log: $VARIANT_DIR/$STATIC_TOOL.log)"
-			exit 1
+			summary "$STATIC_WHAT failed on the base $base, the tool broke: $(static_tool_error "$VARIANT_DIR/$STATIC_TOOL-base.raw") (log: $VARIANT_DIR/$STATIC_TOOL.log)"
+			exit "$STEP_ERROR"
 		fi
 		echo "base done in $(elapsed_since "$t0")s"
 		mkdir -p "$(dirname "$store")"
@@ -226,6 +240,10 @@ static_main() {
 	rc=0
 	static_findings_of "$(variant_ref "$v")" variant || rc=$?
 	echo "variant done in $(elapsed_since "$t0")s"
+	if [ $rc = 125 ]; then
+		summary "$(cat "$VARIANT_DIR/$STATIC_TOOL-variant.raw")"
+		exit "$STEP_ERROR"
+	fi
 	static_new "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$VARIANT_DIR/$STATIC_TOOL-variant.txt" \
 		>"$VARIANT_DIR/$STATIC_TOOL-new.txt"
 	nb=$(wc -l <"$VARIANT_DIR/$STATIC_TOOL-base.txt")
@@ -254,8 +272,8 @@ static_main() {
 	if [ $rc != 0 ]; then
 		# No new finding, yet the tool failed: say so rather than pass.
 		tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-variant.raw"
-		summary "$STATIC_WHAT failed (exit $rc) on the variant: $(grep -m1 -E 'error|Error' "$VARIANT_DIR/$STATIC_TOOL-variant.raw" || echo see the log)"
-		exit 1
+		summary "$STATIC_WHAT failed (exit $rc) on the variant, the tool broke: $(static_tool_error "$VARIANT_DIR/$STATIC_TOOL-variant.raw")"
+		exit "$STEP_ERROR"
 	fi
 	summary "no new $STATIC_TOOL findings (base $nb, variant $nv$([ "$ng" = 0 ] || echo ", $ng gone"))"
 }

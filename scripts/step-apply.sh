@@ -65,7 +65,7 @@ for f in "${files[@]}"; do
 	basename "$f" >>"$q/patches/series"
 done
 if ! (cd "$q/tree" && QUILT_PATCHES=../patches quilt --quiltrc=- push -a); then
-	summary "quilt push -a failed on $base (log: $RUN_DIR/$v/apply.log)"
+	summary "quilt push -a failed on $base (log: the apply step's log, $q)"
 	exit 1
 fi
 for f in "${touched[@]}"; do

@@ -7,7 +7,8 @@
 #
 # Exit: 0 every test passed as expected; 2 (XFAIL) every verdict matched
 # and some were expected failures; 1 a verdict differed from its
-# expectation.
+# expectation; 5 (ERROR) a boot could not be judged: QEMU or the backend
+# did not start, or the oracle gave no verdict (never a kernel verdict).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,7 +26,7 @@ oracle_bin() {
 }
 
 if [ "${1:-}" = --key ]; then
-	[ ${#expect[@]} -gt 0 ] || exit 3
+	[ ${#expect[@]} -gt 0 ] || exit "$KEY_NA"
 	k="$repeat ${expect[*]} ${BOOT_TIMEOUT:-120} $(hash_files "$PROJECT_DIR"/oracle/*.c "$PROJECT_DIR"/vhost-user-fs/*.[ch] "$PROJECT_DIR/scripts/boot.sh")"
 	for a in "${arches[@]}"; do
 		arch_load "$a"
@@ -40,10 +41,11 @@ oracle=$(oracle_bin)
 mismatch=()
 fails=()
 passes=()
+errors=()
 for a in "${arches[@]}"; do
 	arch_load "$a"
 	kernel=$(fact "kernel_$a")
-	[ -f "$kernel" ] || { echo "$a: no kernel: the build step did not run" >"$STEP_SUMMARY"; exit 1; }
+	[ -f "$kernel" ] || { echo "$a: no kernel: run the build step first (STEPS=build,boot)" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
 	initrd=$(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a")
 	for line in "${expect[@]}"; do
 		read -r test want <<<"$line"
@@ -53,15 +55,26 @@ for a in "${arches[@]}"; do
 			log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
 			t0=$(date +%s%N)
 			rc=0
-			bash "$PROJECT_DIR/scripts/boot.sh" "$a" "$kernel" "$initrd" "$test" "$log" || rc=$?
+			bash "$PROJECT_DIR/scripts/boot.sh" "$a" "$kernel" "$initrd" "$test" "$log" 2>"$log.boot-stderr" || rc=$?
+			if [ $rc != 0 ] && [ $rc != 124 ]; then
+				errors+=("$a $test run $r: $(tail -n 1 "$log.boot-stderr" | sed "s/^boot: error: //")")
+				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"
+				continue
+			fi
 			args=()
 			[ -f "$log.violations" ] && args=(--violations "$log.violations")
-			verdict=$("$oracle" "${args[@]}" "$log" "$test" || true)
+			# A time limit: the oracle reads hostile guest output.
+			verdict=$(timeout 60 "$oracle" "${args[@]}" "$log" "$test" || true)
+			got="" signature="" function="" detail=""
 			IFS=$'\t' read -r _ got signature function detail <<<"$verdict"
+			if [ -z "$got" ]; then
+				errors+=("$a $test run $r: no verdict from the oracle on $log")
+				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"
+				continue
+			fi
 			if [ $rc = 124 ]; then
 				got=FAIL signature=hang function=- detail="killed after ${BOOT_TIMEOUT:-120} s: $detail"
 			fi
-			[ -n "$got" ] || { got=FAIL signature=oracle-error function=- detail="no verdict from the oracle"; }
 			echo "$a $test run $r/$repeat: $got ${signature:--} ${function:--} ($(elapsed_since "$t0") s) $detail"
 			if [ "$got" = FAIL ]; then
 				nfail=$((nfail + 1))
@@ -82,6 +95,10 @@ for a in "${arches[@]}"; do
 	done
 done
 
+if [ ${#errors[@]} -gt 0 ]; then
+	(IFS=';'; echo "${#errors[@]} boot(s) could not be judged: ${errors[*]}") >"$STEP_SUMMARY"
+	exit "$STEP_ERROR"
+fi
 if [ ${#mismatch[@]} -gt 0 ]; then
 	echo "boot_signature=${mismatch[0]}" >>"$FACTS"
 	(IFS=';'; echo "${mismatch[*]}") >"$STEP_SUMMARY"

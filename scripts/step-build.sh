@@ -31,7 +31,7 @@ if [ "${1:-}" = --key ]; then
 	exit 0
 fi
 
-[ "$tree" != none ] || { echo "no tree: the apply step did not run" >"$STEP_SUMMARY"; exit 1; }
+[ "$tree" != none ] || { echo "no tree: run the apply step first (STEPS=apply,build)" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
 built=()
 for a in "${arches[@]}"; do
 	k=$(kernel_key "$tree" "$a")
@@ -56,8 +56,8 @@ for a in "${arches[@]}"; do
 	cfg=$(mktemp)
 	if ! bash "$PROJECT_DIR/scripts/kernel-config.sh" "$a" "$cfg"; then
 		rm -f "$cfg"
-		echo "$a: kernel config failed: $(tail -n 1 "$VARIANT_DIR/build.log")" >"$STEP_SUMMARY"
-		exit 1
+		echo "$a: the kernel's config could not be made (merge_config.sh/olddefconfig): see the log" >"$STEP_SUMMARY"
+		exit "$STEP_ERROR"
 	fi
 	if ! cmp -s "$cfg" "$B/.config"; then cp "$cfg" "$B/.config"; fi
 	rm -f "$cfg"

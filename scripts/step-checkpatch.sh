@@ -20,7 +20,7 @@ for n in ${names[@]+"${names[@]}"}; do
 done
 
 if [ "${1:-}" = --key ]; then
-	[ ${#files[@]} -gt 0 ] || exit 3
+	[ ${#files[@]} -gt 0 ] || exit "$KEY_NA"
 	user_cp=-
 	[ -z "${LINUX_TREE:-}" ] || user_cp=$(tgit rev-parse "$(base_ref v4):scripts/checkpatch.pl")
 	echo "$(hash_files "${files[@]}" "$WAIVERS") $(stat -c '%s %Y' "$CHECKPATCH_TARBALL" 2>/dev/null) $user_cp"
@@ -66,6 +66,7 @@ checkers=("6.12:$(checkpatch_612)")
 [ -z "${LINUX_TREE:-}" ] || checkers+=("user-tree:$(target_dir)/scripts/checkpatch.pl")
 
 bad=()
+broke=()
 report=()
 for c in "${checkers[@]}"; do
 	label=${c%%:*} cp=${c#*:}
@@ -82,7 +83,7 @@ for c in "${checkers[@]}"; do
 			perl "$cp" --no-tree --strict --show-types "$f" >"$out" 2>&1 || true
 		fi
 		cat "$out"
-		grep -q '^total: ' "$out" || { bad+=("$rel: checkpatch ($label) did not run to the end"); continue; }
+		grep -q '^total: ' "$out" || { broke+=("$rel: checkpatch ($label) did not run to the end: $(tail -n 1 "$out")"); continue; }
 		nw=0
 		while read -r type file msg; do
 			if waived "$p" "$type" "$file"; then
@@ -96,6 +97,10 @@ for c in "${checkers[@]}"; do
 	done
 done
 
+if [ ${#broke[@]} -gt 0 ]; then
+	echo "the tool broke: ${broke[0]}" >"$STEP_SUMMARY"
+	exit "$STEP_ERROR"
+fi
 if [ ${#bad[@]} -gt 0 ]; then
 	printf 'not waived: %s\n' "${bad[@]}"
 	echo "${#bad[@]} finding(s) not waived, first: ${bad[0]}" >"$STEP_SUMMARY"

@@ -17,17 +17,24 @@ STATIC_WHAT="make coccicheck MODE=report M=fs/fuse"
 # normaliser already drops them.
 STATIC_NOISE=()
 
+# spatch compiles the OCaml script rules with ocamlopt and runs the Python
+# ones with python3: both are part of what the findings depend on.
 static_tool_version() {
 	spatch --version 2>&1 | head -n 1
+	echo "ocamlopt $(ocamlopt -version 2>/dev/null || echo missing)"
 }
 
 static_tool_run() {
 	require_tool spatch coccinelle
+	require_tool ocamlopt ocaml
 	echo "(findings: $1)"
 	# M= must be absolute: with O= coccicheck runs in the build directory
 	# and a relative M=fs/fuse names its fs/fuse (objects only), so
 	# spatch would silently check nothing.  J= is coccicheck's own -j.
-	kmake J="$STATIC_JOBS" coccicheck MODE=report M="$(target_dir)/fs/fuse" >"$1"
+	local rc=0
+	kmake J="$STATIC_JOBS" coccicheck MODE=report M="$(target_dir)/fs/fuse" >"$1" 2>"$1.err" || rc=$?
+	cat "$1.err" >&2
+	return $rc
 }
 
 static_main "$@"

@@ -10,7 +10,7 @@
 v=${2:-${1:-}}
 other=$(variant_same_as "$v")
 if [ "${1:-}" = --key ]; then
-	[ "$other" != "-" ] || exit 3
+	[ "$other" != "-" ] || exit "$KEY_NA"
 	echo "$(target_id) $(tgit rev-parse -q --verify "$(variant_ref "$v")^{tree}" || echo none)" \
 		"$(tgit rev-parse -q --verify "$(variant_ref "$other")^{tree}" || echo none)"
 	exit 0
@@ -20,7 +20,7 @@ a=$(variant_ref "$v")
 b=$(variant_ref "$other")
 for r in "$a" "$b"; do
 	tgit rev-parse -q --verify "$r" >/dev/null ||
-		{ echo "no tree for ${r##*/}: its apply step did not run" >"$STEP_SUMMARY"; exit 1; }
+		{ echo "no tree for ${r##*/}: run its apply step first" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
 done
 ta=$(tgit rev-parse "$a^{tree}") tb=$(tgit rev-parse "$b^{tree}")
 fa=$(tgit rev-parse "$a:fs/fuse") fb=$(tgit rev-parse "$b:fs/fuse")

@@ -22,7 +22,7 @@ results=$(while IFS=$'\t' read -r v s verdict secs cached summary; do
 	[ -f "$log" ] || log=""
 	sig=""
 	case $verdict in FAIL | XFAIL) sig=$(fact "$v" "${s}_signature") ;; esac
-	[ -n "$sig" ] || { [ "$verdict" = FAIL ] && sig=$summary; }
+	[ -n "$sig" ] || case $verdict in FAIL | ERROR) sig=$summary ;; esac
 	jq -n --arg v "$v" --arg s "$s" --arg verdict "$verdict" --arg secs "$secs" \
 		--arg cached "$cached" --arg summary "$summary" --arg log "$log" \
 		--arg tree "$(fact "$v" tree)" --arg sig "$sig" \
@@ -48,4 +48,15 @@ jq -n --argjson results "$results" \
 	  results: $results,
 	  passed: ([$results[] | select(.verdict == "PASS" or .verdict == "XFAIL")] | length),
 	  failed: ([$results[] | select(.verdict == "FAIL")] | length),
+	  errors: ([$results[] | select(.verdict == "ERROR")] | length),
 	  skipped: ([$results[] | select(.verdict == "SKIP")] | length)}' >"$run_dir/summary.json"
+
+# ---- series (make send's gate): the content keys of the patch files this
+# run used, from scripts/series-keys.sh: for each patch file name, the
+# sha256 and `git patch-id --stable` of patches/NAME and of its embedded
+# backport.  make send SEND=1 mails only files whose keys are the newest
+# summary's.
+series=$(bash "$PROJECT_DIR/scripts/series-keys.sh") || die "could not key the patch files (scripts/series-keys.sh)"
+jq --argjson series "$series" '. + {series: $series}' "$run_dir/summary.json" >"$run_dir/summary.json.tmp"
+mv "$run_dir/summary.json.tmp" "$run_dir/summary.json"
+# ---- end of the series block
