@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -230,11 +232,80 @@ static bool wait_test(pid_t pid, unsigned int timeout, int *status)
 	}
 }
 
+/*
+ * The parent of process @pid from /proc/PID/stat, or -1; a zombie (dead,
+ * only waiting to be reaped) counts as no process: -1.
+ */
+static pid_t parent_of(pid_t pid, pid_t *pgrp)
+{
+	char path[64], buf[512], *p, state;
+	ssize_t len;
+	int fd, ppid, pg;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pg) != 3 ||
+	    state == 'Z')
+		return -1;
+	*pgrp = pg;
+	return ppid;
+}
+
+/*
+ * Kill what a test left behind, wherever it went: a daemon that moved to
+ * its own session (fuse_mnt does setsid) escapes the test's process group,
+ * but as an orphan it is reparented to us (PID 1 in the guest; a child
+ * subreaper on the host).  Every child of ours once the test is reaped is
+ * the test's.  Returns how many were killed outside the test's process
+ * group @pgid (those in it were killed with it and are only dying).
+ */
+static unsigned int kill_leftovers(pid_t pgid)
+{
+	unsigned int killed = 0, round;
+	struct dirent *d;
+	pid_t self = getpid(), pid, pgrp = 0;
+	bool found;
+	DIR *dir;
+
+	for (round = 0; round < 100; round++) {
+		found = false;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		dir = opendir("/proc");
+		if (!dir)
+			return killed;
+		while ((d = readdir(dir))) {
+			pid = atoi(d->d_name);
+			if (pid <= 1 || pid == self ||
+			    parent_of(pid, &pgrp) != self)
+				continue;
+			if (!kill(pid, SIGKILL) && !round && pgrp != pgid)
+				killed++;
+			found = true;
+		}
+		closedir(dir);
+		if (!found)
+			break;
+		usleep(10000);
+	}
+	return killed;
+}
+
 /* Run one test and print its result line; returns true if it passed. */
 static bool run_test(unsigned int n, const char *name, const char *bindir,
 		     unsigned int timeout)
 {
 	char path[PATH_MAX];
+	unsigned int left;
 	sigset_t chld;
 	int status;
 	pid_t pid;
@@ -271,9 +342,16 @@ static bool run_test(unsigned int n, const char *name, const char *bindir,
 	if (!wait_test(pid, timeout, &status)) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
+		left = kill_leftovers(pid);
+		if (left)
+			say("# killed %u process(es) %s left in other sessions\n",
+			    left, name);
 		say("not ok %u %s # timeout after %u s\n", n, name, timeout);
 		return false;
 	}
+	/* A daemon still running now belongs to this test, not the next. */
+	kill(-pid, SIGKILL);
+	kill_leftovers(pid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		say("ok %u %s\n", n, name);
 		return true;
@@ -316,6 +394,12 @@ int main(int argc, char **argv)
 		}
 		if (!arg_cmdline)
 			usage();
+		/*
+		 * Orphans of our tests come to us, as they do to PID 1 in
+		 * the guest, so what a test leaves behind can be killed.
+		 */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+			perror("init: PR_SET_CHILD_SUBREAPER");
 		/* Tests run in /tmp: a relative --bindir would not work. */
 		bindir = realpath(bindir, NULL);
 		if (!bindir) {

@@ -38,7 +38,7 @@ run edit-message "one line of 0001's commit message edited" PATCHES_DIR="$B/patc
 # Code edit: the init line goes one line up (before spin_lock_init): a new
 # tree for incremental, so build and boot run again (and equivalence with
 # v5 fails, as it must).
-python3 - "$B/patches/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch" <<'PY'
+/usr/bin/python3 - "$B/patches/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch" <<'PY'
 import sys
 p = sys.argv[1]
 s = open(p).read()

@@ -25,6 +25,8 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# Bad input (an unknown name, a target that cannot be prepared) exits 2.
+DIE_STATUS=2
 ALL_STEPS=(apply checkpatch sparse coccinelle w1 build boot equivalence)
 # What each step needs to have passed first (for this variant).
 declare -A NEEDS=(
@@ -46,9 +48,9 @@ for s in "${ALL_STEPS[@]}"; do
 done
 steps=("${ordered[@]}")
 # Checked here, not in a process substitution: a bad name must stop the run.
-list=$(selected_variants) || exit 1
+list=$(selected_variants) || exit 2
 mapfile -t variants <<<"$list"
-selected_arches >/dev/null || exit 1
+selected_arches >/dev/null || exit 2
 
 require_tool jq jq
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -137,7 +139,7 @@ run_step() {
 	DIE_STATUS=$STEP_ERROR STEP_SUMMARY=$summary FACTS=$vdir/facts VARIANT_DIR=$vdir \
 		bash "$PROJECT_DIR/scripts/step-$step.sh" "$v" >"$log" 2>&1 </dev/null || rc=$?
 	SECS[$v/$step]=$(elapsed_since "$t0")
-	[ $rc != 130 ] || die "interrupted"
+	[ $rc != 130 ] || { note "interrupted"; exit 130; }
 	SUMMARY[$v/$step]=$(head -n 1 "$summary")
 	if [ -z "${SUMMARY[$v/$step]}" ]; then
 		# No summary: the step died before it judged (a die, set -e).

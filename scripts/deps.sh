@@ -74,7 +74,7 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "$mode" = missing ]; then
-	printf '%s\n' ${missing[@]+"${missing[@]}"}
+	[ ${#missing[@]} = 0 ] || printf '%s\n' "${missing[@]}"
 	exit 0
 fi
 [ ${#missing[@]} = 0 ] && exit 0

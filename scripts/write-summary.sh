@@ -40,7 +40,7 @@ jq -n --argjson results "$results" \
 	--arg sparse "$(version sparse --version)" --arg spatch "$(version spatch --version)" \
 	--arg qemu "$(for a in $(selected_arches); do arch_load "$a"; version "$QEMU" --version; done | paste -sd ';')" --arg quilt "$(version quilt --version)" \
 	--arg checkpatch "Debian $CHECKPATCH_PACKAGE$([ -n "${LINUX_TREE:-}" ] && echo " + the user's tree")" \
-	'{schema: 1,
+	'{schema: 2,
 	  target: {kind: $kind, id: $id, dir: $dir,
 	           linux_tree: (if $linux_tree == "" then null else $linux_tree end)},
 	  tools: {git: $git, gcc: $gcc, sparse: $sparse, spatch: $spatch, qemu: $qemu,

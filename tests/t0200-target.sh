@@ -36,10 +36,18 @@ test_expect_success 'a second run reuses the tree (stamp of tarball and recipe)'
 '
 test_expect_success 'hand-made patches pass git apply --check where they apply' '
 	git -C "$T" worktree add -q --detach "$SCRATCH/wt" check-series/base/v4 &&
+	test_when_finished "git -C \"$T\" worktree remove --force \"$SCRATCH/wt\"" &&
 	git -C "$SCRATCH/wt" apply --check "$PROJECT_DIR/patches/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch" &&
 	git -C "$SCRATCH/wt" checkout -q check-series/base/v4-reverted &&
-	git -C "$SCRATCH/wt" apply --check "$PROJECT_DIR/patches/stable-6.1/v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch";
-	rc=$?; git -C "$T" worktree remove --force "$SCRATCH/wt"; exit $rc
+	git -C "$SCRATCH/wt" apply --check "$PROJECT_DIR/patches/stable-6.1/v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch"
+'
+test_expect_success 'step-apply without a check-series run (as am.sh calls it): a quilt failure is named' '
+	mkdir -p fake step && printf "#!/bin/sh\n[ \"\$1\" = --version ] && { echo 0.67; exit 0; }\necho quilt: broken >&2; exit 1\n" >fake/quilt &&
+	chmod +x fake/quilt &&
+	rc=0 && (unset RUN_DIR; PATH=$PWD/fake:$PATH STEP_SUMMARY=$PWD/step/summary FACTS=$PWD/step/facts VARIANT_DIR=$PWD/step \
+		bash "$S/step-apply.sh" incremental) >step/log 2>&1 || rc=$? &&
+	cat step/log && test $rc = 1 &&
+	test_grep "^quilt push -a failed on v4" step/summary
 '
 
 # A user's tree: a linux-next-like clone at v4 with their own work in it.

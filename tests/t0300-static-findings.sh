@@ -83,4 +83,22 @@ test_expect_success 'normalise: paths ccache made relative to the build dir are 
 	bash "$PROJECT_DIR/scripts/static-findings.sh" normalise raw /nonexistent >out &&
 	echo "fs/fuse/inode.c: warning: x set but not used" >exp && test_cmp exp out
 '
+test_expect_success 'a checkout that fails under || is an error, never the wrong tree analysed' '
+	mkdir -p cache/trees vd &&
+	git init -q cache/trees/embedded-6.1 &&
+	git -C cache/trees/embedded-6.1 commit -q --allow-empty -m A && git -C cache/trees/embedded-6.1 tag A &&
+	git -C cache/trees/embedded-6.1 commit -q --allow-empty -m B &&
+	touch cache/trees/embedded-6.1/.git/index.lock &&
+	cat >run.sh <<-\EOF &&
+	. "$PROJECT_DIR/scripts/static-findings.sh"
+	STATIC_TOOL=fake STATIC_WHAT=fake KBUILD_OUT=/nonexistent
+	static_tool_run() { git -C "$(target_dir)" log -1 --format=%s >"$1"; }
+	rc=0
+	static_findings_of refs/tags/A variant || rc=$?
+	echo "rc=$rc"
+	EOF
+	CACHE_DIR=$PWD/cache VARIANT_DIR=$PWD/vd bash run.sh >out 2>&1 &&
+	test_grep "^rc=125$" out &&
+	test_grep_not "^B$" vd/fake-variant.raw
+'
 test_done

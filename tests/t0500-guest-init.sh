@@ -54,6 +54,33 @@ test_expect_success 'KTAP for pass, exit status, signal, timeout, missing, bad n
 	test $((SECONDS - start)) -lt 10
 '
 
+test_expect_success 'a hung test whose daemon moved to its own session: both killed' '
+	cat >bin/daemonizes <<-EOF2 &&
+	#!/bin/sh
+	setsid sh -c "echo \\\$\\\$ >$SCRATCH/daemon.pid; exec sleep 300" </dev/null >/dev/null 2>&1 &
+	exec sleep 300
+	EOF2
+	chmod +x bin/daemonizes &&
+	test_must_fail out/init --bindir bin --cmdline "guest.tests=daemonizes guest.timeout=1" >actual &&
+	test_grep "^not ok 1 daemonizes # timeout after 1 s$" actual &&
+	test_grep "^# killed 1 process\\(es\\) daemonizes left in other sessions$" actual &&
+	pid=$(cat daemon.pid) && test -n "$pid" &&
+	test_must_fail kill -0 "$pid"
+'
+
+test_expect_success 'a passing test that leaves a daemon: the daemon does not outlive it' '
+	cat >bin/leaves <<-EOF2 &&
+	#!/bin/sh
+	setsid sh -c "echo \\\$\\\$ >$SCRATCH/leaves.pid; exec sleep 300" </dev/null >/dev/null 2>&1 &
+	sleep 0.3
+	EOF2
+	chmod +x bin/leaves &&
+	out/init --bindir bin --cmdline "guest.tests=leaves" >actual &&
+	test_grep "^ok 1 leaves$" actual &&
+	pid=$(cat leaves.pid) && test -n "$pid" &&
+	test_must_fail kill -0 "$pid"
+'
+
 test_expect_success 'all passing: exit 0, quotes and empty items ignored' '
 	cat >expect <<-\EXPECT &&
 	KTAP version 1
@@ -85,8 +112,8 @@ test_expect_success 'invalid timeout is a bail-out' '
 '
 
 test_expect_success 'outside the guest, --cmdline is required' '
-	out/init >stdout 2>stderr;
-	test $? = 2 &&
+	rc=0 && out/init >stdout 2>stderr || rc=$? &&
+	test $rc = 2 &&
 	test_grep "^usage: init --cmdline" stderr &&
 	test_must_fail test -s stdout
 '

@@ -14,7 +14,7 @@ export CS
 
 test_expect_success 'make check-series: every variant, every step, verdicts as the variants file says' '
 	bash "$CS" >out 2>&1; rc=$?; cat out >&2; [ $rc = 0 ] &&
-	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 0 failed$" &&
+	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 0 failed, 0 errors$" &&
 	grep -E "^control +PASS" out | grep -q "XFAIL" &&
 	grep -qE "^incremental +PASS" out && ! grep -E "^incremental " out | grep -qE "FAIL|SKIP" &&
 	grep -qE "^v5 +PASS" out && ! grep -E "^v5 " out | grep -qE "FAIL|SKIP" &&
@@ -25,7 +25,7 @@ test_expect_success 'make check-series: every variant, every step, verdicts as t
 '
 test_expect_success 'summary.json follows the documented schema' '
 	J=$RESULTS_ROOT/latest/summary.json &&
-	jq -e ".schema == 1 and .target.kind == \"embedded\" and .failed == 0 and (.results | length) > 20" "$J" &&
+	jq -e ".schema == 2 and .target.kind == \"embedded\" and .failed == 0 and .errors == 0 and (.results | length) > 20" "$J" &&
 	jq -e "all(.results[]; has(\"variant\") and has(\"step\") and has(\"verdict\") and has(\"seconds\") and has(\"log\") and has(\"tree\") and has(\"signature\"))" "$J" &&
 	jq -e ".tools.sparse and .tools.qemu and .tools.gcc" "$J" &&
 	jq -r ".results[] | select(.variant == \"control\" and .step == \"boot\") | .signature" "$J" |
@@ -48,10 +48,10 @@ test_expect_success 'a changed patch invalidates exactly what depends on it' '
 	PATCHES_DIR=$PWD/p VARIANTS=incremental bash "$CS" >out 2>&1; rc=$?; cat out >&2; [ $rc = 0 ] &&
 	J=$RESULTS_ROOT/latest/summary.json &&
 	for s in apply checkpatch; do
-		jq -e ".results[] | select(.step == \"$s\") | .cached == false" "$J" || exit 1
+		jq -e ".results[] | select(.step == \"$s\") | .cached == false" "$J" || return 1
 	done &&
 	for s in build boot; do
-		jq -e ".results[] | select(.step == \"$s\") | .cached == true" "$J" || exit 1
+		jq -e ".results[] | select(.step == \"$s\") | .cached == true" "$J" || return 1
 	done
 '
 test_expect_success 'a control that does not fail fails the check: the proof proved nothing' '
@@ -62,7 +62,7 @@ test_expect_success 'a control that does not fail fails the check: the proof pro
 		test_must_fail bash "$CS" >out 2>&1 && cat out >&2 &&
 	test_grep "incremental/boot FAIL: .*x86_64 memfd_fuse failed 0/1, expected FAIL: the proof proved nothing" out &&
 	test_grep "control/boot FAIL: .*x86_64 memfd_fuse failed 1/1, expected PASS: general-protection-fault" out &&
-	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 2 failed$"
+	tail -n 1 out | grep -qE "^check-series: [0-9]+ passed, 2 failed, 0 errors$"
 '
 test_expect_success 'a patch that does not apply: FAIL names it; later steps SKIP with the reason' '
 	cp -r "$PROJECT_DIR/patches" p2 &&
@@ -70,10 +70,10 @@ test_expect_success 'a patch that does not apply: FAIL names it; later steps SKI
 		p2/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
 	PATCHES_DIR=$PWD/p2 VARIANTS=incremental STEPS=apply,checkpatch,build test_must_fail bash "$CS" >out 2>&1 &&
 	test_grep "incremental/apply FAIL: 0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch does not apply on v4: patch failed: fs/fuse/inode.c" out &&
-	test_grep "incremental/checkpatch SKIP: skipped: apply FAIL \(KEEP_GOING=1 runs on\)" out &&
+	test_grep "incremental/checkpatch SKIP: skipped: incremental stopped at its apply FAIL \(KEEP_GOING=1 would run on\)" out &&
 	PATCHES_DIR=$PWD/p2 VARIANTS=incremental STEPS=apply,checkpatch,build KEEP_GOING=1 test_must_fail bash "$CS" >out 2>&1 &&
 	grep -E "^incremental " out | grep -q "FAIL .* PASS .* SKIP" &&
-	test_grep "incremental/build SKIP: skipped: apply FAIL" out
+	test_grep "incremental/build SKIP: skipped: it needs apply, which is FAIL" out
 '
 test_expect_success 'a new checkpatch finding fails the checkpatch step, named; waived ones do not' '
 	cp -r "$PROJECT_DIR/patches" p3 &&
@@ -84,12 +84,48 @@ test_expect_success 'a new checkpatch finding fails the checkpatch step, named; 
 	grep -E "^v5 " out | grep -q PASS
 '
 test_expect_success 'STEPS= and VARIANTS= choose; equivalence without its partner is SKIP, said why' '
-	VARIANTS=v5 STEPS=equivalence,apply bash "$CS" >out 2>&1;
+	VARIANTS=v5 STEPS=equivalence,apply bash "$CS" >out 2>&1 &&
 	test_grep "^variant +apply +equivalence" out &&
-	test_grep "v5/equivalence SKIP: skipped: incremental not selected" out
+	test_grep "v5/equivalence SKIP: skipped: incremental, the variant to compare with, is not selected" out &&
+	tail -n 1 out | grep -qE "^check-series: 1 passed, 0 failed, 0 errors, 1 skipped$"
+'
+# A tool that breaks: spatch as it fails without ocamlopt.  Its step is
+# ERROR, not FAIL; it is not cached; the build and boot still run.
+mkdir -p "$SCRATCH/fake"
+cat >"$SCRATCH/fake/spatch" <<'EOF2'
+#!/bin/sh
+[ "$1" = --version ] && exec /usr/bin/spatch "$@"
+echo "No OCaml compiler found! Install either ocamlopt or ocamlopt.opt" >&2
+exit 1
+EOF2
+chmod +x "$SCRATCH/fake/spatch"
+export FAKE=$SCRATCH/fake
+
+test_expect_success 'a tool that breaks is ERROR, never cached; build and boot still run' '
+	rc=0 && PATH=$FAKE:$PATH NO_CACHE=1 VARIANTS=incremental STEPS=apply,coccinelle,build,boot ARCHS=x86_64 \
+		bash "$CS" >out 2>&1 || rc=$? &&
+	cat out >&2 && test $rc = 3 &&
+	test_grep "incremental/coccinelle ERROR: .*the tool broke: No OCaml compiler found" out &&
+	grep -E "^incremental " out | grep -qE "PASS .*ERROR .*PASS .*PASS" &&
+	tail -n 1 out | grep -qE "^check-series: 3 passed, 0 failed, 1 errors$" &&
+	jq -e ".errors == 1 and ([.results[] | select(.verdict == \"ERROR\")] | length) == 1" "$RESULTS_ROOT/latest/summary.json" &&
+	test_must_fail grep -rlx ERROR "$CACHE_DIR/verdicts" &&
+	VARIANTS=incremental STEPS=apply,coccinelle ARCHS=x86_64 bash "$CS" >out2 2>&1 &&
+	test_grep_not "ERROR" out2
+'
+test_expect_success 'a failed build stops the variant without KEEP_GOING, and says so' '
+	cp -r "$PROJECT_DIR/patches" p4 &&
+	sed -i "s/^+	fi->submount_lookup = NULL;$/+	fi->submount_lookup = NULL +;/" \
+		p4/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
+	rc=0 && PATCHES_DIR=$PWD/p4 VARIANTS=incremental STEPS=apply,build,boot,equivalence ARCHS=x86_64 \
+		bash "$CS" >out 2>&1 || rc=$? &&
+	cat out >&2 && test $rc = 1 &&
+	test_grep "incremental/build FAIL: x86_64: build failed: .*error" out &&
+	test_grep "incremental/boot SKIP: skipped: incremental stopped at its build FAIL \(KEEP_GOING=1 would run on\)" out
 '
 test_expect_success 'unknown step or variant: one clear line, non-zero' '
-	STEPS=apply,bogus test_must_fail bash "$CS" 2>err >/dev/null &&
+	rc=0 && STEPS=apply,bogus bash "$CS" 2>err >/dev/null || rc=$? &&
+	test $rc = 2 && test "$(wc -l <err)" = 1 &&
 	test_grep "unknown step .bogus. in STEPS=: known are apply checkpatch" err &&
 	VARIANTS=nope test_must_fail bash "$CS" 2>err >/dev/null &&
 	test_grep "unknown variant .nope." err &&
