@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps check-series test bench send am clean
+.PHONY: help deps check-series test bench send am mutants fuzz clean
 
 help:
 	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N)"
@@ -13,6 +13,8 @@ help:
 	@echo "make bench          time cold/warm/one-line-edit check-series runs into bench/results.md"
 	@echo "make send           b4 dry run: the exact messages of the series (REFLECT=1, SEND=1 to mail)"
 	@echo "make am VARIANT=    apply the mailed series as a maintainer would (git am and b4 am)"
+	@echo "make mutants        plant faults one at a time in a scratch copy, run the tests that must notice (ONLY=, KEEP=1)"
+	@echo "make fuzz           libFuzzer on every oracle/ and vhost-user-fs/ harness, FUZZ_SECONDS=600 in total; a finding is saved under tests/data/fuzz/ and named"
 	@echo "make deps           install the Debian packages this needs (as root)"
 	@echo "make clean          remove .cache/ and results/"
 
@@ -33,6 +35,13 @@ send: deps
 
 am: deps
 	@bash scripts/am.sh
+
+mutants: deps
+	@bash scripts/mutants.sh
+
+fuzz: deps
+	@bash scripts/deps.sh fuzz
+	@bash scripts/fuzz.sh
 
 clean:
 	rm -rf .cache results

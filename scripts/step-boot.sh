@@ -51,6 +51,7 @@ for a in "${arches[@]}"; do
 		read -r test want <<<"$line"
 		nfail=0
 		sig=""
+		fp=""
 		for r in $(seq "$repeat"); do
 			log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
 			t0=$(date +%s%N)
@@ -65,8 +66,8 @@ for a in "${arches[@]}"; do
 			[ -f "$log.violations" ] && args=(--violations "$log.violations")
 			# A time limit: the oracle reads hostile guest output.
 			verdict=$(timeout 60 "$oracle" "${args[@]}" "$log" "$test" || true)
-			got="" signature="" function="" detail=""
-			IFS=$'\t' read -r _ got signature function detail <<<"$verdict"
+			got="" signature="" function="" detail="" fingerprint=""
+			IFS=$'\t' read -r _ got signature function detail fingerprint <<<"$verdict"
 			if [ -z "$got" ]; then
 				errors+=("$a $test run $r: no verdict from the oracle on $log")
 				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"
@@ -79,8 +80,12 @@ for a in "${arches[@]}"; do
 			if [ "$got" = FAIL ]; then
 				nfail=$((nfail + 1))
 				[ -n "$sig" ] || sig="$signature $function"
+				# The first crash's call-trace fingerprint: two runs'
+				# crashes compare by it.
+				[ -n "$fp" ] || [ "${fingerprint:--}" = - ] || fp=$fingerprint
 			fi
 		done
+		[ -z "$fp" ] || [ -n "${fingerprint_all:-}" ] || fingerprint_all=$fp
 		rate="$a $test $( [ "$want" = FAIL ] && echo "failed $nfail/$repeat" || echo "passed $((repeat - nfail))/$repeat")"
 		echo "expected $want, $rate${sig:+ ($sig)}"
 		if [ "$want" = FAIL ] && [ $nfail = "$repeat" ]; then
@@ -99,6 +104,7 @@ if [ ${#errors[@]} -gt 0 ]; then
 	(IFS=';'; echo "${#errors[@]} boot(s) could not be judged: ${errors[*]}") >"$STEP_SUMMARY"
 	exit "$STEP_ERROR"
 fi
+[ -z "${fingerprint_all:-}" ] || echo "boot_fingerprint=$fingerprint_all" >>"$FACTS"
 if [ ${#mismatch[@]} -gt 0 ]; then
 	echo "boot_signature=${mismatch[0]}" >>"$FACTS"
 	(IFS=';'; echo "${mismatch[*]}") >"$STEP_SUMMARY"

@@ -25,12 +25,13 @@ results=$(while IFS=$'\t' read -r v s verdict secs cached summary; do
 	[ -n "$sig" ] || case $verdict in FAIL | ERROR) sig=$summary ;; esac
 	jq -n --arg v "$v" --arg s "$s" --arg verdict "$verdict" --arg secs "$secs" \
 		--arg cached "$cached" --arg summary "$summary" --arg log "$log" \
-		--arg tree "$(fact "$v" tree)" --arg sig "$sig" \
+		--arg tree "$(fact "$v" tree)" --arg sig "$sig" --arg fp "$(fact "$v" "${s}_fingerprint")" \
 		'{variant: $v, step: $s, verdict: $verdict, seconds: ($secs | tonumber),
 		  cached: ($cached == "1"), summary: $summary,
 		  log: (if $log == "" then null else $log end),
 		  tree: (if $tree == "" then null else $tree end),
-		  signature: (if $sig == "" then null else $sig end)}'
+		  signature: (if $sig == "" then null else $sig end),
+		  fingerprint: (if $fp == "" then null else $fp end)}'
 done <"$records" | jq -s .)
 
 jq -n --argjson results "$results" \

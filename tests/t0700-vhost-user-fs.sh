@@ -4,7 +4,9 @@
 # table, two vrings) and the guest (FUSE requests in descriptor chains).
 # The back-end runs under ASan+UBSan.  Checked: a normal session, the
 # lookup accounting that the host oracle relies on, and a catalogue of
-# malformed input, each refused and logged with the back-end still serving.
+# malformed input, each refused and logged with the back-end still serving,
+# and the hostile front ends of issue 15 (unsealed memory, blocking or
+# non-eventfd call and kick fds, a kick racing a new memory table).
 # shellcheck disable=SC2016 # test bodies are expanded when they run
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
@@ -137,6 +139,38 @@ test_expect_success 'fuzz: 5000 random vhost-user messages' '
 	run_case fuzz-vhost &&
 	test_grep "^malformed vhost-user request [0-9]+: size" fuzz-vhost.trace &&
 	test_grep "^front-end disconnected" fuzz-vhost.trace
+'
+
+# Hostile front ends (issue 15): each block failed before its fix.
+test_expect_success 'unsealed guest memory shrunk after SET_MEM_TABLE: refused, no SIGBUS' '
+	run_case unsealed-shrink &&
+	test_grep "^malformed vhost-user mem region: fd not sealed against shrinking \(F_SEAL_SHRINK\)" unsealed-shrink.trace &&
+	test_grep_not "^mem region gpa=" unsealed-shrink.trace
+'
+
+test_expect_success 'blocking call eventfd at its maximum count: requests still served' '
+	run_case call-full &&
+	test_grep "^req unique=[0-9]+ opcode=STATFS" call-full.trace
+'
+
+test_expect_success 'call fd that is a full pipe nobody reads: refused, rings keep going' '
+	run_case call-pipe &&
+	test_grep "^malformed vhost-user request 13 on vq 1: fd is pipe:\[[0-9]+\], not an eventfd" call-pipe.trace
+'
+
+test_expect_success 'kick fd a pipe without writer, a regular file, /dev/zero: refused, idle back-end runnable under 10% of the time' '
+	run_case kick-bad &&
+	for k in "pipe:\[[0-9]+\]" "/[^ ]*/kick-file\.[^ ]+ \(deleted\)" "/dev/zero"; do
+		test_grep "^malformed vhost-user request 12 on vq 1: fd is $k, not an eventfd" kick-bad.trace || return 1
+	done &&
+	test "$(grep -Ec "back-end runnable [0-9]+% of the time while idle" kick-bad.out)" = 3 &&
+	test "$(wc -l <kick-bad.trace)" -lt 500
+'
+
+test_expect_success 'kick seen together with an earlier SET_MEM_TABLE: served against the new table' '
+	run_case mem-table-then-kick &&
+	test_grep "^mem region gpa=0x300000000 " mem-table-then-kick.trace &&
+	test_grep_not "^malformed" mem-table-then-kick.trace
 '
 
 if command -v qemu-system-x86_64 >/dev/null; then

@@ -469,6 +469,15 @@ static size_t do_request(const struct reply *r, const struct fuse_in_header *ih,
 	return reply_ok(r, NULL, 0);
 }
 
+void fuse_reset(void)
+{
+	unsigned int i;
+
+	minor = 0;
+	for (i = 0; i < NR_NODES; i++)
+		nodes[i].nlookup = 0;
+}
+
 size_t fuse_handle(const uint8_t *in, size_t in_len, uint8_t *out,
 		   size_t out_cap)
 {

@@ -14,4 +14,7 @@
 size_t fuse_handle(const uint8_t *in, size_t in_len, uint8_t *out,
 		   size_t out_cap);
 
+/* Forget the session (as before the first INIT): for the fuzz harnesses. */
+void fuse_reset(void);
+
 #endif

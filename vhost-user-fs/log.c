@@ -32,6 +32,9 @@ int log_open(const char *violations_path, const char *trace_path)
 
 static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
+	/* Before log_open() (the fuzz harnesses) nothing is written. */
+	if (!f)
+		return;
 	fputs(prefix, f);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);

@@ -2,7 +2,10 @@
 #ifndef VUFS_LOG_H
 #define VUFS_LOG_H
 
-/* Open the trace (NULL: stderr) and violations files; false on failure. */
+/*
+ * Open the trace (NULL: stderr) and violations files; false on failure.
+ * Until it is called, every line is dropped.
+ */
 int log_open(const char *violations_path, const char *trace_path);
 
 /* One line of debugging trace. */

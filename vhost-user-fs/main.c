@@ -19,14 +19,22 @@
  * The trace (default stderr) gets one "req unique=U opcode=NAME nodeid=N"
  * line per FUSE request, lookup/forget counts, vhost-user requests and a
  * "malformed ..." line for every refused input.
+ *
+ * What the front-end must give (QEMU does): guest memory in files sealed
+ * against shrinking (-object memory-backend-memfd, seal=on by default), and
+ * eventfds as kick and call fds.  Anything else is refused with a
+ * "malformed" line: a shrunk file would turn the next access into SIGBUS, a
+ * pipe could block a notification or make poll() spin.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -74,6 +82,31 @@ static int accept_one(const char *path)
 	return fd;
 }
 
+/*
+ * Consume a kick.  An fd that reports hang-up, end of file or an error
+ * would make poll() return at once forever: the ring stops, logged, until
+ * the next SET_VRING_KICK.  Returns whether the ring is to be served.
+ */
+static bool consume_kick(struct virtq *vq, short revents)
+{
+	uint64_t v;
+	ssize_t r = -1;
+
+	if (!(revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		do {
+			r = read(vq->kick_fd, &v, sizeof(v));
+		} while (r < 0 && errno == EINTR);
+		if (r == sizeof(v) || (r < 0 && errno == EAGAIN))
+			return true;
+	}
+	malformed("vq %u: kick fd %s: ring stopped until the next SET_VRING_KICK",
+		  vq->index, revents & (POLLERR | POLLHUP | POLLNVAL) ?
+		  "hung up" : r < 0 ? strerror(errno) : "gave a short read");
+	close(vq->kick_fd);
+	vq->kick_fd = -1;
+	return false;
+}
+
 /* Returns the exit status: 0 when the front-end disconnected. */
 static int serve(struct vu_dev *dev)
 {
@@ -98,23 +131,40 @@ static int serve(struct vu_dev *dev)
 			perror("vhost-user-fs: poll");
 			return 1;
 		}
+		/*
+		 * Messages first, all those already there: the front-end sent
+		 * them before the kicks seen with them (a SET_MEM_TABLE must be
+		 * in effect when the requests that use the new table are
+		 * served).  Later ones wait for the next round, so that a reply
+		 * tells the front-end that the kicks sent before its request
+		 * have been served.
+		 */
+		if (pfd[n].revents) {
+			uint64_t start = dev->rx_bytes;
+			int pending = 0;
+
+			if (ioctl(dev->sock, FIONREAD, &pending) < 0)
+				pending = 0;
+			do {
+				r = vu_handle_msg(dev);
+				if (r <= 0) {
+					trace("front-end %s",
+					      r ? "out of sync" : "disconnected");
+					return r ? 1 : 0;
+				}
+			} while (dev->rx_bytes - start < (uint64_t)pending);
+		}
 		/* Queue 0 (hiprio, FORGETs) first: the guest sent them earlier. */
 		for (i = 0; i < n; i++) {
-			uint64_t v;
+			struct virtq *vq = &dev->vq[qidx[i]];
 
-			if (!(pfd[i].revents & POLLIN))
+			if (!pfd[i].revents)
 				continue;
-			if (read(pfd[i].fd, &v, sizeof(v)) != sizeof(v))
-				trace("vq %u: kick read failed", qidx[i]);
-			vq_process(&dev->vq[qidx[i]], &dev->mem);
-		}
-		/* Last, as a message may close the kick fds polled above. */
-		if (pfd[n].revents) {
-			r = vu_handle_msg(dev);
-			if (r <= 0) {
-				trace("front-end %s", r ? "out of sync" : "disconnected");
-				return r ? 1 : 0;
-			}
+			/* Replaced or stopped by a message: polled afresh. */
+			if (vq->kick_fd != pfd[i].fd)
+				continue;
+			if (consume_kick(vq, pfd[i].revents))
+				vq_process(vq, &dev->mem);
 		}
 	}
 }

@@ -17,6 +17,7 @@
 #include <linux/fuse.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,12 +30,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define QSIZE 16
 #define REGION_SIZE (2u << 20)
 #define GPA_B 0x100000000ull	/* region B: buffers */
+#define GPA_B2 0x300000000ull	/* region B after the move of mem-table-then-kick */
 #define HELLO "hello from the submount\n"
 
 enum {
@@ -61,7 +64,10 @@ static uint8_t *mem;
 static int memfd;
 static struct queue q[2];
 static size_t heap;		/* next free offset in region B */
+static uint64_t gpa_b = GPA_B;	/* where region B is in the current table */
 static uint64_t unique;
+static bool unsealed;		/* guest memory without QEMU's seals */
+static bool cont_after_kick;	/* SIGCONT the stopped back-end after a kick */
 
 static void die(const char *fmt, ...)
 {
@@ -72,6 +78,9 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	/* A back-end blocked for ever must not outlive the test. */
+	if (backend > 0)
+		kill(backend, SIGKILL);
 	exit(1);
 }
 
@@ -151,6 +160,17 @@ static void barrier(void)
 		die("features 0x%llx", (unsigned long long)f);
 }
 
+/*
+ * All earlier kicks are served too.  The back-end handles the messages
+ * already there before the kicks seen with them, so the first reply may
+ * come first; the second request is sent after it, for the next round.
+ */
+static void barrier_kicks(void)
+{
+	barrier();
+	barrier();
+}
+
 static void set_mem_table(void)
 {
 	struct {
@@ -159,7 +179,7 @@ static void set_mem_table(void)
 	} m = {
 		2, 0, {
 			{ 0, REGION_SIZE, (uintptr_t)mem, 0 },
-			{ GPA_B, REGION_SIZE, (uintptr_t)mem + REGION_SIZE,
+			{ gpa_b, REGION_SIZE, (uintptr_t)mem + REGION_SIZE,
 			  REGION_SIZE },
 		},
 	};
@@ -212,8 +232,12 @@ static void setup(void)
 	uint64_t v;
 	unsigned int i;
 
-	memfd = memfd_create("guest", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, 2 * REGION_SIZE) < 0)
+	/* Sealed as QEMU's memory-backend-memfd does (seal=on). */
+	memfd = memfd_create("guest", MFD_CLOEXEC |
+			     (unsealed ? 0 : MFD_ALLOW_SEALING));
+	if (memfd < 0 || ftruncate(memfd, 2 * REGION_SIZE) < 0 ||
+	    (!unsealed && fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW |
+				F_SEAL_SHRINK | F_SEAL_SEAL) < 0))
 		die("memfd: %s", strerror(errno));
 	mem = mmap(NULL, 2 * REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   memfd, 0);
@@ -252,7 +276,7 @@ static void setup(void)
 /* Allocate len bytes in region B; returns the guest address. */
 static uint64_t galloc(size_t len, void **host)
 {
-	uint64_t gpa = GPA_B + heap;
+	uint64_t gpa = gpa_b + heap;
 
 	*host = mem + REGION_SIZE + heap;
 	memset(*host, 0, len);
@@ -277,6 +301,11 @@ static void kick(struct queue *qq)
 
 	if (write(qq->kick, &one, sizeof(one)) != sizeof(one))
 		die("kick: %s", strerror(errno));
+	if (cont_after_kick) {
+		cont_after_kick = false;
+		if (kill(backend, SIGCONT) < 0)
+			die("SIGCONT: %s", strerror(errno));
+	}
 }
 
 /* Make head available and kick. */
@@ -688,7 +717,7 @@ static void case_avail_jump(void)
 	__atomic_store_n(&qq->avail->idx, qq->avail_idx + QSIZE + 3,
 			 __ATOMIC_RELEASE);
 	kick(qq);
-	barrier();
+	barrier_kicks();
 	if (qq->used->idx != qq->used_seen)
 		die("jumped avail idx was served");
 	/* Repaired: the same head is served. */
@@ -837,6 +866,203 @@ static void case_fuzz_vhost(void)
 	}
 }
 
+
+/*
+ * Guest memory without seals (cf. setup), shrunk by the front-end after
+ * SET_MEM_TABLE: the table must have been refused, so that the next kick
+ * cannot touch the vanished pages (SIGBUS).
+ */
+static void case_unsealed_shrink(void)
+{
+	struct fuse_out_header *oh;
+	uint64_t out = galloc(256, (void **)&oh);
+
+	set_desc(&q[1], 5, request(FUSE_STATFS, 40, NULL), 40,
+		 VRING_DESC_F_NEXT, 6);
+	set_desc(&q[1], 6, out, 256, VRING_DESC_F_WRITE, 0);
+	/* Region B is gone; the rings in region A stay. */
+	if (ftruncate(memfd, REGION_SIZE) < 0)
+		die("ftruncate: %s", strerror(errno));
+	run(&q[1], 5);
+	barrier_kicks();
+}
+
+/* Poll the used ring without reading the call fd. */
+static void wait_used_quiet(struct queue *qq, uint16_t head)
+{
+	unsigned int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&qq->used->idx, __ATOMIC_ACQUIRE) !=
+		    qq->used_seen)
+			break;
+		usleep(1000);
+	}
+	if (i == 5000)
+		die("no used entry for head %u: the back-end is blocked", head);
+	if (qq->used->ring[qq->used_seen++ % QSIZE].id != head)
+		die("wrong used id");
+}
+
+/*
+ * A blocking call eventfd at its maximum count: a write would block for
+ * ever, so the back-end must not block (the interrupt is pending anyway).
+ */
+static void case_call_full(void)
+{
+	uint64_t max = 0xfffffffffffffffeull, v;
+	struct fuse_out_header *oh;
+	uint64_t out = galloc(256, (void **)&oh);
+	int call = eventfd(0, EFD_CLOEXEC);
+	unsigned int i;
+
+	fuse_init();
+	if (call < 0 || write(call, &max, sizeof(max)) != sizeof(max))
+		die("eventfd: %s", strerror(errno));
+	msg_fd(SET_VRING_CALL, 1, call);
+	barrier();
+	for (i = 0; i < 3; i++) {
+		set_desc(&q[1], 5, request(FUSE_STATFS, 40, NULL), 40,
+			 VRING_DESC_F_NEXT, 6);
+		set_desc(&q[1], 6, out, 256, VRING_DESC_F_WRITE, 0);
+		run(&q[1], 5);
+		wait_used_quiet(&q[1], 5);
+		if (oh->error)
+			die("STATFS: error %d", oh->error);
+	}
+	if (read(call, &v, sizeof(v)) != sizeof(v) || v != max)
+		die("call eventfd count 0x%llx", (unsigned long long)v);
+	/* Back to the driver's call fd. */
+	msg_fd(SET_VRING_CALL, 1, q[1].call);
+	alive();
+	close(call);
+}
+
+/* A full pipe nobody reads as call fd: refused, the old call fd stays. */
+static void case_call_pipe(void)
+{
+	char buf[4096] = { 0 };
+	int p[2];
+
+	fuse_init();
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		die("pipe: %s", strerror(errno));
+	while (write(p[1], buf, sizeof(buf)) > 0)
+		;
+	if (fcntl(p[1], F_SETFL, 0) < 0)
+		die("fcntl: %s", strerror(errno));
+	msg_fd(SET_VRING_CALL, 1, p[1]);
+	alive();
+	alive();
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * Nanoseconds the back-end was runnable (on a CPU or waiting for one, from
+ * /proc/PID/schedstat): a spinning process is runnable all the time however
+ * busy the machine is, an idle one hardly ever.
+ */
+static unsigned long long backend_runnable_ns(void)
+{
+	unsigned long long run, wait;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)backend);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	if (n != 2)
+		die("%s: cannot parse", path);
+	return run + wait;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Kick fds that are no eventfds: a pipe whose writer is closed, a regular
+ * file and /dev/zero are always readable.  Each must be refused (or the
+ * ring stopped), and the idle back-end must not spin.
+ */
+static void case_kick_bad(void)
+{
+	static const char *const kinds[] = { "pipe-hup", "file", "dev-zero" };
+	unsigned int i;
+
+	fuse_init();
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		unsigned long long r0, t0;
+		char name[] = "kick-file.XXXXXX";
+		int p[2], fd;
+		unsigned int pct;
+
+		if (i == 0) {
+			if (pipe2(p, O_CLOEXEC) < 0)
+				die("pipe: %s", strerror(errno));
+			close(p[1]);
+			fd = p[0];
+		} else if (i == 1) {
+			fd = mkstemp(name);
+			if (fd >= 0)
+				unlink(name);
+			if (fd < 0 || write(fd, "kick", 4) != 4)
+				die("%s: %s", name, strerror(errno));
+		} else {
+			fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		}
+		if (fd < 0)
+			die("%s: %s", kinds[i], strerror(errno));
+		msg_fd(SET_VRING_KICK, 1, fd);
+		close(fd);
+		barrier();
+		r0 = backend_runnable_ns();
+		t0 = now_ns();
+		usleep(1000000);
+		pct = (backend_runnable_ns() - r0) * 100 / (now_ns() - t0);
+		printf("test_driver: kick fd %s: back-end runnable %u%% of the time while idle\n",
+		       kinds[i], pct);
+		if (pct > 10)
+			die("kick fd %s: the idle back-end was runnable %u%% of the time (spinning)",
+			    kinds[i], pct);
+		/* The driver's eventfd again. */
+		msg_fd(SET_VRING_KICK, 1, q[1].kick);
+		alive();
+	}
+}
+
+/*
+ * SET_MEM_TABLE that moves region B, then a request in the moved region
+ * and its kick, seen together by a stopped back-end: the kick must be
+ * served against the new table.
+ */
+static void case_mem_table_then_kick(void)
+{
+	int status;
+
+	fuse_init();
+	barrier();
+	/* Stopped for sure: a SIGCONT would discard a SIGSTOP still pending. */
+	if (kill(backend, SIGSTOP) < 0 ||
+	    waitpid(backend, &status, WUNTRACED) != backend ||
+	    !WIFSTOPPED(status))
+		die("SIGSTOP: %s", strerror(errno));
+	gpa_b = GPA_B2;
+	set_mem_table();
+	cont_after_kick = true;
+	alive();
+	alive();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -854,6 +1080,11 @@ static const struct {
 	{ "huge-size", case_huge_size },
 	{ "fuzz", case_fuzz },
 	{ "fuzz-vhost", case_fuzz_vhost },
+	{ "unsealed-shrink", case_unsealed_shrink },
+	{ "call-full", case_call_full },
+	{ "call-pipe", case_call_pipe },
+	{ "kick-bad", case_kick_bad },
+	{ "mem-table-then-kick", case_mem_table_then_kick },
 };
 
 int main(int argc, char **argv)
@@ -872,6 +1103,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test_driver: unknown case %s\n", argv[1]);
 		return 2;
 	}
+	unsealed = cases[i].fn == case_unsealed_shrink;
 	start_backend(argv + 2);
 	if (cases[i].fn == case_huge_size)
 		want = 1;

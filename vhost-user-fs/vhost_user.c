@@ -5,7 +5,9 @@
  * protocol features.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -139,8 +141,11 @@ static bool read_full(int fd, void *buf, size_t len)
 	return true;
 }
 
-/* Returns 1 with a message, 0 at end of stream, -1 when out of sync. */
-static int recv_msg(int sock, struct vu_msg *m)
+/*
+ * Returns 1 with a message, 0 at end of stream, -1 when out of sync.  Adds
+ * the bytes read to *rx.
+ */
+static int recv_msg(int sock, struct vu_msg *m, uint64_t *rx)
 {
 	char control[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
 	struct iovec iov = { .iov_base = &m->hdr, .iov_len = sizeof(m->hdr) };
@@ -157,6 +162,8 @@ static int recv_msg(int sock, struct vu_msg *m)
 	} while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return 0;
+	if (r > 0)
+		*rx += r;
 	if (r != sizeof(m->hdr)) {
 		trace("vhost-user: connection lost (%s)",
 		      r < 0 ? strerror(errno) : "short header");
@@ -183,6 +190,7 @@ static int recv_msg(int sock, struct vu_msg *m)
 		close_fds(m);
 		return 0;
 	}
+	*rx += m->hdr.size;
 	if (mh.msg_flags & MSG_CTRUNC) {
 		/* The kernel has closed the fds that did not fit. */
 		malformed("vhost-user request %u: more than %u fds",
@@ -220,12 +228,28 @@ static bool map_region(struct mem_region *r, const struct vu_region *vr,
 		       int fd)
 {
 	struct stat st;
+	int seals;
 	void *p;
 
 	if (!vr->size || vr->mmap_offset > UINT64_MAX - vr->size ||
-	    vr->gpa > UINT64_MAX - vr->size || vr->uva > UINT64_MAX - vr->size ||
-	    fstat(fd, &st) < 0) {
+	    vr->gpa > UINT64_MAX - vr->size || vr->uva > UINT64_MAX - vr->size) {
 		malformed("vhost-user mem region: bad size or offset");
+		return false;
+	}
+	/*
+	 * A file the front-end can shrink after we mapped it turns our next
+	 * access into SIGBUS.  QEMU's memory-backend-memfd seals its memfd
+	 * (F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL, unless seal=off); only
+	 * that can be trusted.  Checked before the size, so the size cannot
+	 * change between the two checks.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		malformed("vhost-user mem region: fd not sealed against shrinking (F_SEAL_SHRINK): give QEMU -object memory-backend-memfd with seal=on (the default)");
+		return false;
+	}
+	if (fstat(fd, &st) < 0) {
+		malformed("vhost-user mem region: fstat: %s", strerror(errno));
 		return false;
 	}
 	/* Mapping past the end of the file would turn accesses into SIGBUS. */
@@ -277,9 +301,46 @@ static void set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 	}
 	mem_unmap(&dev->mem);
 	dev->mem = mem;
+	/* A kick refused against the old table is served now. */
+	for (i = 0; i < VQ_MAX; i++)
+		vq_process(&dev->vq[i], &dev->mem);
 }
 
-/* SET_VRING_KICK/CALL/ERR: returns the new fd, -1 for none. */
+/*
+ * QEMU's kick and call fds are eventfds (event_notifier).  Anything else
+ * can make a write block forever (a pipe nobody reads) or poll() spin (a
+ * pipe without writer, a regular file, /dev/zero): refused.  Accepted fds
+ * are made non-blocking: a call eventfd at its maximum count already has an
+ * interrupt pending, and a spurious wake-up must not block a read.
+ */
+static bool eventfd_ok(int fd, const struct vu_msg *m, unsigned int index)
+{
+	char path[32], link[64] = "?";
+	struct stat st;
+	ssize_t n;
+	int fl;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n >= 0)
+		link[n] = '\0';
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ||
+	    S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || strcmp(link, "anon_inode:[eventfd]")) {
+		malformed("vhost-user request %u on vq %u: fd is %s, not an eventfd",
+			  m->hdr.request, index, link);
+		return false;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		malformed("vhost-user request %u on vq %u: cannot make the eventfd non-blocking: %s",
+			  m->hdr.request, index, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* SET_VRING_KICK/CALL/ERR: returns the new fd, -1 for none, -2 if refused. */
 static int vring_fd(struct vu_msg *m, struct virtq *vq)
 {
 	bool nofd = m->u64 & VHOST_USER_VRING_NOFD;
@@ -288,6 +349,11 @@ static int vring_fd(struct vu_msg *m, struct virtq *vq)
 	if (m->nfds != !nofd) {
 		malformed("vhost-user request %u on vq %u: %u fds", m->hdr.request,
 			  vq->index, m->nfds);
+		close_fds(m);
+		return -2;
+	}
+	if (!nofd && m->hdr.request != VHOST_USER_SET_VRING_ERR &&
+	    !eventfd_ok(m->fds[0], m, vq->index)) {
 		close_fds(m);
 		return -2;
 	}
@@ -474,7 +540,7 @@ static void handle(struct vu_dev *dev, struct vu_msg *m)
 int vu_handle_msg(struct vu_dev *dev)
 {
 	static struct vu_msg m;
-	int r = recv_msg(dev->sock, &m);
+	int r = recv_msg(dev->sock, &m, &dev->rx_bytes);
 
 	if (r <= 0)
 		return r;

@@ -9,6 +9,7 @@
 struct vu_dev {
 	int sock;
 	uint64_t features;	/* acked by the front-end */
+	uint64_t rx_bytes;	/* read from the socket so far */
 	struct mem_table mem;
 	struct virtq vq[VQ_MAX];
 };

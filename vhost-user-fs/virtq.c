@@ -6,6 +6,7 @@
  * ends.
  */
 #include <endian.h>
+#include <errno.h>
 #include <linux/virtio_ring.h>
 #include <stdint.h>
 #include <string.h>
@@ -287,7 +288,13 @@ void vq_process(struct virtq *vq, const struct mem_table *mem)
 	if (pushed && vq->call_fd >= 0) {
 		uint64_t one = 1;
 
-		if (write(vq->call_fd, &one, sizeof(one)) != sizeof(one))
-			trace("vq %u: call eventfd write failed", vq->index);
+		/*
+		 * Non-blocking: EAGAIN means the count is at its maximum, so
+		 * an interrupt is pending anyway.
+		 */
+		if (write(vq->call_fd, &one, sizeof(one)) != sizeof(one) &&
+		    errno != EAGAIN)
+			trace("vq %u: call eventfd write failed: %s", vq->index,
+			      strerror(errno));
 	}
 }
