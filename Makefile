@@ -24,7 +24,10 @@ deps:
 check-series: deps
 	@bash scripts/check-series.sh
 
+# The tests start a real SMTP server (python3-aiosmtpd) and run LAVA's own
+# dispatcher: their packages come with the test verb.
 test: deps
+	@bash scripts/deps.sh mail-test
 	@bash tests/run
 
 bench: deps

@@ -3,28 +3,51 @@
 #
 #   make send            dry run: write the exact messages (one .eml each and
 #                        series.mbox) to results/<timestamp>-send/ and show
-#                        From, To, Cc, Subject, In-Reply-To of each
+#                        From, To, Cc, Subject, In-Reply-To of each, and
+#                        where each recipient comes from
 #   make send REFLECT=1  also mail them to yourself only (b4's reflect: the
 #                        headers stay as they are, the one envelope
 #                        recipient is your sendemail.from or user.email)
 #   make send SEND=1     also send them to the listed recipients with
-#                        git send-email, after the summary and a typed "yes"
+#                        git send-email, after the summary and a typed "yes",
+#                        and only if the newest make check-series proved
+#                        these very patch files (the gate, below)
+#
+# What is mailed is always the linux-next series: patches/NAME, whatever the
+# target.  The embedded 6.1 target proves each patch through its backport
+# (patches/stable-6.1/NAME, whose added lines t0110 shows equal), so there
+# the prep branch gets the alternative as an empty commit and base-commit:
+# is left out (its commits exist only in this machine's rebuilt tree).
 #
 # How the messages are made (b4 0.12 cannot do all of it alone):
 #   - a b4 prep branch in a sparse scratch clone of the target tree (never
-#     the user's tree), on the base of the series' first patch; the cover
-#     letter is cover-letter.txt plus To:/Cc: from the target tree's
-#     get_maintainer.pl (the commands in .b4-config) merged with
-#     MAINTAINERS.snippet;
+#     the user's tree), on the base of the series' first patch, with
+#     cover-letter.txt as the cover;
 #   - each patch that applies is `git am`ed; one that does not is an
 #     alternative of an earlier one (the variants file's same-as: here v5 of
 #     the whole change instead of the one-line fix), so the branch gets an
 #     empty commit with its message, in mailing order;
-#   - `b4 send -o --no-sign` writes the messages (threading, Message-Ids,
-#     To/Cc, trailer Cc's).  Then each patch message's part from its "---"
-#     on is replaced by the patch file's own (notes, diffstat, diff: the
-#     exact file content), and its Subject prefix by the file's (b4 gives
-#     every message one revision; "[PATCH v5 2/2]" is the file's).
+#   - `b4 send -o --no-sign` writes the messages (threading, Message-Ids).
+#     Then each patch message's part from its "---" on is replaced by the
+#     patch file's own (notes, diffstat, diff: the exact file content), its
+#     Subject prefix by the file's (b4 gives every message one revision;
+#     "[PATCH v5 2/2]" is the file's), the cover's diffstat by one per
+#     alternative, and To:/Cc: of every message by the recipients below.
+#
+# Recipients (data, each with its reason, shown in the summary):
+#   the target's get_maintainer.pl (the commands in .b4-config) on each
+#   mailed patch + MAINTAINERS.snippet (M: To, L: Cc) + the addresses of the
+#   patches' Reported-by, Tested-by, Cc and Closes (mailto:) trailers + the
+#   `recipients` file (what a script cannot know: the previous revision's
+#   reviewers, the reporters' lists and colleagues, regressions@).  An
+#   address in To and Cc is To.  Never mailed: yourself, and
+#   stable@vger.kernel.org (its Cc: trailer asks for a backport after merge).
+#
+# The SEND=1 gate: results/latest/summary.json (the newest make
+# check-series) must be of this target, carry the content keys ("series":
+# sha256 and git patch-id --stable) of exactly these patch files (and, on
+# the embedded target, of their backports), and hold every variant through
+# every step with a verdict as the variants file expects (PASS, XFAIL, n/a).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +59,7 @@ unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL \
 B4_CONFIG=${B4_CONFIG:-$PROJECT_DIR/.b4-config}
 COVER_LETTER=${COVER_LETTER:-$PROJECT_DIR/cover-letter.txt}
 MAINTAINERS_SNIPPET=${MAINTAINERS_SNIPPET:-$PROJECT_DIR/MAINTAINERS.snippet}
+RECIPIENTS=${RECIPIENTS:-$PROJECT_DIR/recipients}
 # Where the user's own git configuration (identity, sendemail.*) is read.
 USER_REPO=${LINUX_TREE:-$PROJECT_DIR}
 
@@ -60,6 +84,53 @@ if [ -z "$user_name" ] || [ -z "$user_email" ]; then
 	die "no git identity (user.name/user.email) to send as: set it with git config --global user.name 'Your Name' && git config --global user.email you@example.org"
 fi
 
+# ---- SEND=1: only what the newest make check-series proved --------------------
+
+# send_gate: dies unless results/latest/summary.json proves these files.
+send_gate() {
+	local j=$RESULTS_ROOT/latest/summary.json run want have n s v verdict steps
+	run=$(readlink -f "$RESULTS_ROOT/latest" 2>/dev/null || echo "$RESULTS_ROOT/latest")
+	[ -f "$j" ] || die "refusing to send: no make check-series result ($j is missing): run 'make check-series' first; SEND=1 mails only what it proved"
+	jq -e 'type == "object"' "$j" >/dev/null 2>&1 || die "refusing to send: $j is not a check-series summary: run 'make check-series' again"
+	[ "$(jq -r '.target.id' "$j")" = "$(target_id)" ] ||
+		die "refusing to send: the newest make check-series ($run) ran on target $(jq -r '.target.id' "$j"), not on $(target_id): run 'make check-series' with the same LINUX_TREE= first"
+	jq -e 'has("series")' "$j" >/dev/null ||
+		die "refusing to send: the newest make check-series ($run) recorded no content keys of the patch files: run 'make check-series' again"
+	want=$(bash "$PROJECT_DIR/scripts/series-keys.sh") || die "could not key the patch files (scripts/series-keys.sh)"
+	have=$(jq '.series' "$j")
+	if [ "$(target_kind)" != embedded ]; then # the backports prove nothing there
+		want=$(jq 'map_values(del(.backport))' <<<"$want")
+		have=$(jq 'map_values(del(.backport))' <<<"$have")
+	fi
+	for n in $(jq -r 'keys[]' <<<"$want"); do
+		for s in "" .backport; do
+			# (the file itself without its backport's keys, then the backport)
+			[ "$(jq -c ".[\"$n\"]$s | objects |= del(.backport)" <<<"$want")" = \
+				"$(jq -c ".[\"$n\"]$s // null | objects |= del(.backport)" <<<"$have" 2>/dev/null)" ] && continue
+			if [ "$(jq -r ".[\"$n\"]$s.patch_id" <<<"$want")" = "$(jq -r ".[\"$n\"]$s.patch_id // empty" <<<"$have")" ]; then
+				die "refusing to send: ${s:+the backport of }$n changed since the newest make check-series ($run) (its message or notes; the diff is the same): run 'make check-series' again (its cache keeps the kernels)"
+			fi
+			die "refusing to send: ${s:+the backport of }$n is not the file the newest make check-series ($run) proved (its diff changed): run 'make check-series' again"
+		done
+	done
+	[ "$(jq -c 'keys' <<<"$want")" = "$(jq -c 'keys' <<<"$have")" ] ||
+		die "refusing to send: the newest make check-series ($run) proved the patches $(jq -r 'keys | join(" ")' <<<"$have"), not $(jq -r 'keys | join(" ")' <<<"$want"): run 'make check-series' again"
+	steps=$(sed -n 's/^ALL_STEPS=(\(.*\))$/\1/p' "$PROJECT_DIR/scripts/check-series.sh")
+	[ -n "$steps" ] || die "cannot read the list of steps (ALL_STEPS) from scripts/check-series.sh"
+	for v in $(variant_names); do
+		for s in $steps; do
+			verdict=$(jq -r --arg v "$v" --arg s "$s" '[.results[] | select(.variant == $v and .step == $s) | .verdict] | first // "missing"' "$j")
+			case $verdict in
+			PASS | XFAIL | n/a) ;;
+			missing) die "refusing to send: the newest make check-series ($run) did not run step $s of variant $v (VARIANTS=/STEPS= left it out): run the whole 'make check-series'" ;;
+			*) die "refusing to send: the newest make check-series ($run) gave $v/$s $verdict, not what the variants file expects: fix that first" ;;
+			esac
+		done
+	done
+	note "SEND=1: the newest make check-series ($run) proved these exact patch files: every variant, every step as expected"
+}
+[ "${SEND:-0}" != 1 ] || send_gate
+
 # ---- scratch space: removed on failure and Ctrl-C -----------------------------
 
 mkdir -p "$CACHE_DIR" "$RESULTS_ROOT"
@@ -83,8 +154,13 @@ fail_log() {
 
 mapfile -t names < <(series_patches)
 [ ${#names[@]} -gt 0 ] || die "no patches named in $(basename "$VARIANTS_FILE"): nothing to send"
+# The messages carry the linux-next patches, never a backport.
 files=()
-for n in "${names[@]}"; do files+=("$(patch_file "$n")"); done
+for n in "${names[@]}"; do
+	[ -f "$PATCHES_DIR/$n" ] || die "patch '$n' named in $(basename "$VARIANTS_FILE") is not in patches/: fix the variants file"
+	files+=("$PATCHES_DIR/$n")
+done
+[ -f "$RECIPIENTS" ] || die "$RECIPIENTS is missing: it lists the recipients a script cannot know, each with its reason; restore it from git"
 
 # ---- checkpatch: never mail what fails it -------------------------------------
 
@@ -130,25 +206,81 @@ echo /.b4-config >>"$clone/.git/info/exclude"
 series_name=$(head -n 1 "$COVER_LETTER" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/-/g' | cut -c1-40 | sed -E 's/^-+//; s/-+$//')
 (cd "$clone" && b4 prep -n "$series_name") >>"$log" 2>&1 || fail_log "b4 prep -n failed"
 
-# To/Cc: the .b4-config commands (the target tree's get_maintainer.pl) on
-# each mailed patch, then MAINTAINERS.snippet (M: to, L: cc), each once.
-addrs() { # KEY: addresses from the command b4.KEY in .b4-config
-	local cmd f
-	cmd=$(git config -f "$B4_CONFIG" "b4.$1") || die "$B4_CONFIG has no b4.$1: restore it from git"
+# ---- recipients: every source, each address with where it came from ------------
+
+# $work/rcpt: KIND<TAB>ADDRESS<TAB>SOURCE lines, KIND to or cc.
+: >"$work/rcpt"
+rcpt() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$work/rcpt"; }
+# The .b4-config commands (the target tree's get_maintainer.pl) on each
+# mailed patch: maintainers To, lists Cc, as b4 does.
+for k in to:send-auto-to-cmd cc:send-auto-cc-cmd; do
+	cmd=$(git config -f "$B4_CONFIG" "b4.${k#*:}") || die "$B4_CONFIG has no b4.${k#*:}: restore it from git"
 	for f in "${files[@]}"; do
 		# shellcheck disable=SC2086 # the command is words, as b4 splits it
-		(cd "$clone" && $cmd "$f" 2>>"$log") || fail_log "'$cmd' failed on $(basename "$f")"
+		out_addrs=$(cd "$clone" && $cmd "$f" 2>>"$log") || fail_log "'$cmd' failed on $(basename "$f")"
+		while IFS= read -r a; do
+			[ -z "$a" ] || rcpt "${k%%:*}" "$a" "get_maintainer.pl of the $(target_kind) tree ($([ "${k%%:*}" = to ] && echo maintainer || echo list)) for $(basename "$f")"
+		done <<<"$out_addrs"
 	done
-}
-{
-	addrs send-auto-to-cmd | sed 's/^/To: /'
-	sed -n 's/^M:[[:space:]]*/To: /p' "$MAINTAINERS_SNIPPET"
-	addrs send-auto-cc-cmd | sed 's/^/Cc: /'
-	sed -n 's/^L:[[:space:]]*/Cc: /p' "$MAINTAINERS_SNIPPET"
-} | awk '{ a = $0; sub(/^[^:]*: /, "", a); if (match(a, /<[^>]*>/)) a = substr(a, RSTART + 1, RLENGTH - 2)
-	   if (!seen[tolower(a)]++) print }' >"$work/dests"
-grep -q '^To: ' "$work/dests" || die "no To: address from get_maintainer.pl or $(basename "$MAINTAINERS_SNIPPET"): add the maintainer (M:) there"
-{ cat "$COVER_LETTER"; echo; cat "$work/dests"; } >"$work/cover"
+done
+sed -n 's/^M:[[:space:]]*//p' "$MAINTAINERS_SNIPPET" | while IFS= read -r a; do rcpt to "$a" "$(basename "$MAINTAINERS_SNIPPET") M: (maintainer)"; done
+sed -n 's/^L:[[:space:]]*//p' "$MAINTAINERS_SNIPPET" | while IFS= read -r a; do rcpt cc "$a" "$(basename "$MAINTAINERS_SNIPPET") L: (list)"; done
+# The recipients file: KIND ADDRESS REASON (ADDRESS is "Name <a@b>" or a@b).
+awk -v file="$(basename "$RECIPIENTS")" '
+	/^[[:space:]]*(#|$)/ { next }
+	{
+		kind = $1; rest = $0; sub(/^[[:space:]]*[^[:space:]]+[[:space:]]+/, "", rest)
+		if (kind != "to" && kind != "cc") { printf "bad\t%d: kind \"%s\" is not to or cc\n", NR, kind; next }
+		if (rest ~ /^[^[:space:]]+@[^[:space:]]+([[:space:]]|$)/) { addr = rest; sub(/[[:space:]].*/, "", addr) }
+		else if (index(rest, ">")) addr = substr(rest, 1, index(rest, ">"))
+		else { printf "bad\t%d: no address\n", NR; next }
+		why = substr(rest, length(addr) + 1); sub(/^[[:space:]]+/, "", why)
+		if (why == "") { printf "bad\t%d: %s has no reason\n", NR, addr; next }
+		printf "%s\t%s\t%s: %s\n", kind, addr, file, why
+	}' "$RECIPIENTS" >"$work/rcpt.file"
+if grep -q '^bad' "$work/rcpt.file"; then
+	die "$RECIPIENTS line $(grep -m1 '^bad' "$work/rcpt.file" | cut -f2-) (each line: to|cc ADDRESS REASON)"
+fi
+cat "$work/rcpt.file" >>"$work/rcpt"
+# The trailers of the mailed patches: Reported-by, Tested-by, Cc (and a
+# Closes: mailto:).  A Closes: URL names a report, not a person: its list,
+# when it must hear of the fix, is in the recipients file.
+for f in "${files[@]}"; do
+	git mailinfo "$work/tmsg" "$work/tpatch" <"$f" >/dev/null
+	git interpret-trailers --parse <"$work/tmsg" | while IFS= read -r t; do
+		key=${t%%: *} val=${t#*: }
+		case $key in Reported-by | Tested-by | Cc) ;; Closes) case $val in mailto:*) val=${val#mailto:} ;; *) continue ;; esac ;; *) continue ;; esac
+		val=${val%% #*} # "Cc: stable@vger.kernel.org # 6.1": the comment is no address
+		case $val in *@*) ;; *) continue ;; esac
+		case $val in *'>'*) val="${val%%>*}>" ;; esac
+		rcpt cc "$val" "$key: trailer of $(basename "$f")"
+	done
+done
+# Merge: one line per address (compared without case): To if any source
+# says To, the first spelling, every source; then what is never mailed.
+awk -F '\t' -v self="$user_email" '
+	function bare(a) { if (match(a, /<[^>]*>/)) a = substr(a, RSTART + 1, RLENGTH - 2); gsub(/[[:space:]]/, "", a); return tolower(a) }
+	{
+		k = bare($2)
+		if (k == tolower(self)) { dropk[k] = 1; dropw[k] = "yourself: never Cc yourself"; dropa[k] = $2; next }
+		if (k == "stable@vger.kernel.org") {
+			dropk[k] = 1; dropa[k] = $2
+			dropw[k] = "a Cc: stable trailer asks for a backport after the fix is merged (" $3 "); the stable list is not mailed with the series"
+			next
+		}
+		if (!(k in disp)) { disp[k] = $2; order[++n] = k }
+		if ($1 == "to") to[k] = 1
+		src[k] = src[k] (src[k] == "" ? "" : "; ") $3
+	}
+	END {
+		for (i = 1; i <= n; i++) { k = order[i]; if (to[k]) printf "to\t%s\t%s\n", disp[k], src[k] }
+		for (i = 1; i <= n; i++) { k = order[i]; if (!to[k]) printf "cc\t%s\t%s\n", disp[k], src[k] }
+		for (k in dropk) printf "not\t%s\t%s\n", dropa[k], dropw[k]
+	}' "$work/rcpt" >"$work/dests"
+grep -q '^to' "$work/dests" || die "no To: address from get_maintainer.pl, $(basename "$MAINTAINERS_SNIPPET") or $(basename "$RECIPIENTS"): add the maintainer (M:) there"
+# hdr_list KIND: the addresses of one kind, as one header value.
+hdr_list() { awk -F '\t' -v k="$1" '$1 == k { printf "%s%s", (n++ ? ",\n " : ""), $2 } END { if (n) print "" }' "$work/dests"; }
+{ cat "$COVER_LETTER"; echo; awk -F '\t' '$1 == "to" { print "To: " $2 } $1 == "cc" { print "Cc: " $2 }' "$work/dests"; } >"$work/cover"
 # The "editor" copies the cover in; core.editor wins over $EDITOR in b4.
 git -C "$clone" config core.editor "cp '$work/cover'"
 (cd "$clone" && b4 prep --edit-cover) >>"$log" 2>&1 || fail_log "b4 prep --edit-cover failed"
@@ -220,6 +352,44 @@ for i in "${!files[@]}"; do
 done
 step_end
 
+# ---- every message: To/Cc from the recipients; the cover: diffstats, base ---------
+
+# The cover's diffstat: b4 counts the branch, where an alternative rides as
+# an empty commit; each alternative's own diffstat (from its file) instead.
+: >"$work/diffstat"
+for i in "${!files[@]}"; do
+	v=""
+	for w in $(variant_names); do variant_patches "$w" | grep -qxF "${names[$i]}" && v=$w && break; done
+	{
+		[ "$i" = 0 ] || echo
+		echo "$((i + 1))/${#files[@]} ($v, on $(variant_base "$v")):"
+		awk '/^diff --git / { exit } /^---$/ { s = ""; on = 1; next } on && /^$/ { on = 0 } on { s = s $0 "\n" } END { printf "%s", s }' "${files[$i]}"
+	} >>"$work/diffstat"
+done
+# base-commit: only for a base a reader can fetch (the user's linux-next).
+keep_base=0
+[ "$(target_kind)" = embedded ] || keep_base=1
+hdr_list to >"$work/to.hdr"
+hdr_list cc >"$work/cc.hdr"
+for e in "$out"/*.eml; do
+	awk -v tof="$work/to.hdr" -v ccf="$work/cc.hdr" -v dsf="$work/diffstat" -v keep_base="$keep_base" \
+		-v cover="$([ "$e" = "$out/$(basename "${emls[0]}")" ] && echo 1 || echo 0)" '
+		function cat(f, first,   l, n) { n = 0; while ((getline l < f) > 0) print (n++ ? "" : first) l; close(f); return n }
+		function put() { if (!put_done) { cat(tof, "To: "); cat(ccf, "Cc: ") } put_done = 1 }
+		# headers: To and Cc (with their continuation lines) replaced
+		!body && /^$/ { put(); body = 1; print; next }
+		!body && /^[ \t]/ { if (!skip) print; next }
+		!body { skip = 0 }
+		!body && tolower($0) ~ /^(to|cc):/ { skip = 1; put(); next }
+		!body { print; next }
+		# the cover: after its first "---", the diffstat and base-commit
+		cover && /^---$/ { sep = 1 }
+		cover && sep && /^ .*\|/ || cover && sep && /^ [0-9]+ files? changed/ { if (!ds++) cat(dsf, ""); next }
+		cover && sep && !keep_base && /^(base-commit|prerequisite-[a-z-]+): / { next }
+		{ print }' "$e" >"$e.new"
+	mv "$e.new" "$e"
+done
+
 # mboxrd of the whole thread: what a maintainer saves and applies (make am).
 for e in "$out"/*.eml; do
 	echo "From mboxrd@z Thu Jan  1 00:00:00 1970"
@@ -246,14 +416,21 @@ hdr() { # FILE NAME: a header, unfolded
 		done
 	done
 	echo
+	echo "  recipients (where each comes from):"
+	awk -F '\t' '{ printf "    %-3s %s\n          %s\n", ($1 == "to" ? "To" : $1 == "cc" ? "Cc" : "not"), $2, $3 }' "$work/dests"
+	echo
 	for i in "${!files[@]}"; do
-		rel=$(realpath --relative-to="$PROJECT_DIR" "${files[$i]}")
-		if [ "$rel" = "patches/${names[$i]}" ]; then
-			echo "  $((i + 1))/${#files[@]} carries $rel"
+		if [ "$(patch_file "${names[$i]}")" = "${files[$i]}" ]; then
+			echo "  $((i + 1))/${#files[@]} carries patches/${names[$i]}"
 		else
-			echo "  $((i + 1))/${#files[@]} carries $rel: the $(target_kind) backport, as this target needs; the patch mailed to linux-next is patches/${names[$i]} (LINUX_TREE= sends that one)"
+			echo "  $((i + 1))/${#files[@]} carries patches/${names[$i]}, the linux-next patch; this $(target_kind) target proves it through its backport $(realpath --relative-to="$PROJECT_DIR" "$(patch_file "${names[$i]}")" 2>/dev/null || patch_file "${names[$i]}") (same added lines)"
 		fi
 	done
+	if [ "$keep_base" = 1 ]; then
+		echo "  base-commit: $(git -C "$clone" rev-parse "$(base_ref "$first_base")") (the HEAD of LINUX_TREE: fetchable from linux-next)"
+	else
+		echo "  base-commit: left out: the embedded tree's commits exist only in this machine's rebuilt 6.1 tree, no reader can fetch them; with LINUX_TREE=/path/to/linux-next the cover names its commit"
+	fi
 } | tee "$out/summary.txt"
 
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -291,10 +468,14 @@ elif [ "${SEND:-0}" = 1 ]; then
 	read -r -p "Type 'yes' to send, anything else stops: " answer || answer=""
 	[ "$answer" = yes ] || die "not sent (answer was not 'yes'); the messages stay in $dest"
 	# git send-email keeps the files' Message-Id, In-Reply-To and
-	# References (the thread holds); --suppress-cc=all would drop the Cc
-	# headers, so only the sender is suppressed.
+	# References (the thread holds), and mails exactly their To: and Cc:
+	# (the recipients above): no Cc of the sender, the author, nor of
+	# addresses in the body (Signed-off-by, Cc: stable) or a cc-cmd.
+	# Its own questions ("To whom...?") get no terminal: the answers are
+	# in the files.
 	(cd "$USER_REPO" && git send-email --confirm=never --no-thread --suppress-cc=self \
-		--from="$user_name <$user_email>" "${msgs[@]}") ||
+		--suppress-cc=author --suppress-cc=body --suppress-cc=cccmd \
+		--from="$user_name <$user_email>" "${msgs[@]}" </dev/null) ||
 		die "git send-email failed: check sendemail.* (git config); the messages stay in $dest"
 	echo "send: sent ${#msgs[@]} messages"
 else

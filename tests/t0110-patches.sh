@@ -48,11 +48,11 @@ test_expect_success 'v5 2/2: subject, trailers, the whole changelog below ---, t
 	test_grep "^Subject: \[PATCH v5 2/2\] fuse: share lookup state between submount and its parent$" "$P2" &&
 	test_grep "^Fixes: 1866d779d5d2 \(\"fuse: Allow fuse_fill_super_common\(\) for submounts\"\)$" "$P2" &&
 	test_grep "^Cc: stable@vger.kernel.org$" "$P2" &&
-	for c in v4 v3 v2 v1 RFC; do test_grep "^Changes since $c:$" "$P2" || exit 1; done &&
+	for c in v4 v3 v2 v1 RFC; do test_grep "^Changes since $c:$" "$P2" || return 1; done &&
 	test_grep "detached from the initial mount namespace via a$" "$P2" &&
 	test_grep "^MNT_DETACH operation" "$P2" &&
-	test_grep_not "DEATCH|deatched" "$P2" &&
-	git mailinfo msg patch <"$P2" >/dev/null && test_grep_not "^Changes since" msg
+	git mailinfo msg patch <"$P2" >/dev/null && test_grep_not "^Changes since" msg &&
+	test_grep_not "DEATCH|deatched" msg
 '
 test_expect_success 'v5 2/2 uses linux-next context, as the thread shows it' '
 	test_grep "^ 		fuse_init_inode\(inode, attr, fc\);$" "$P2" &&
