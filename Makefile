@@ -5,11 +5,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps check-series test bench send am mutants fuzz clean
+.PHONY: help deps check-series test bench send am mutants fuzz lava kcidb-submit clean
 
 help:
 	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N)"
 	@echo "make test           the project's own tests; ends with 'N passed, N failed'"
+	@echo "make lava           LAVA job definitions for every variant x arch x test, from the cache's kernels, into results/lava (ARTIFACT_URL=)"
+	@echo "make kcidb-submit   POST results/latest/kcidb.json to KCIDB_REST=https://TOKEN@HOST/submit (DRY_RUN=1 prints the request)"
 	@echo "make bench          time cold/warm/one-line-edit check-series runs into bench/results.md"
 	@echo "make send           b4 dry run: the exact messages of the series (REFLECT=1, SEND=1 to mail)"
 	@echo "make am VARIANT=    apply the mailed series as a maintainer would (git am and b4 am)"
@@ -27,7 +29,7 @@ check-series: deps
 # The tests start a real SMTP server (python3-aiosmtpd) and run LAVA's own
 # dispatcher: their packages come with the test verb.
 test: deps
-	@bash scripts/deps.sh mail-test
+	@bash scripts/deps.sh mail-test lava
 	@bash tests/run
 
 bench: deps
@@ -45,6 +47,13 @@ mutants: deps
 fuzz: deps
 	@bash scripts/deps.sh fuzz
 	@bash scripts/fuzz.sh
+
+lava: deps
+	@bash scripts/deps.sh lava
+	@bash scripts/lava-jobs.sh
+
+kcidb-submit: deps
+	@bash scripts/kcidb.sh --submit "$${RUN_DIR:-results/latest}"
 
 clean:
 	rm -rf .cache results

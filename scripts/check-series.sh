@@ -141,8 +141,12 @@ run_step() {
 	SECS[$v/$step]=$(elapsed_since "$t0")
 	[ $rc != 130 ] || { note "interrupted"; exit 130; }
 	SUMMARY[$v/$step]=$(head -n 1 "$summary")
-	if [ -z "${SUMMARY[$v/$step]}" ]; then
-		# No summary: the step died before it judged (a die, set -e).
+	if [ -z "${SUMMARY[$v/$step]}" ] && [ $rc = "$STEP_ERROR" ]; then
+		# A die in the step: its one line says what broke.
+		VERDICT[$v/$step]=ERROR
+		SUMMARY[$v/$step]="$(tail -n 1 "$log") (log: $log)"
+	elif [ -z "${SUMMARY[$v/$step]}" ]; then
+		# No summary: the step crashed before it judged (set -e, a signal).
 		VERDICT[$v/$step]=ERROR
 		SUMMARY[$v/$step]="the step ended (exit $rc) without a verdict: $(tail -n 1 "$log") (log: $log)"
 	else
@@ -230,6 +234,8 @@ for v in "${variants[@]}"; do
 	done
 done
 bash "$PROJECT_DIR/scripts/write-summary.sh" "$RUN_DIR" "$records"
+# The same results in KernelCI's common schema, for dashboards.
+bash "$PROJECT_DIR/scripts/kcidb.sh" "$RUN_DIR" || note "kcidb.json not written (see above)"
 echo "check-series: total $(elapsed_since "$t_run") s; results: $RUN_DIR (summary.json)"
 last="check-series: $passed passed, $failed failed, $errors errors"
 [ "$skipped" = 0 ] || last="$last, $skipped skipped"

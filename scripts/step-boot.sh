@@ -18,6 +18,13 @@ repeat=${REPEAT:-1}
 list=$(selected_arches) || exit 1
 mapfile -t arches <<<"$list"
 mapfile -t expect < <(variant_expect "$v")
+# BACKEND=lava boots through LAVA's own dispatcher (scripts/boot-lava.sh);
+# virtio-fs tests keep the local backend there (it says so in the log).
+case ${BACKEND:-local} in
+local) boot_script=boot.sh ;;
+lava) boot_script=boot-lava.sh ;;
+*) die "BACKEND=$BACKEND: give local or lava" ;;
+esac
 fact() { sed -n "s/^$1=//p" "$FACTS" | tail -n 1; }
 
 oracle_bin() {
@@ -28,6 +35,9 @@ oracle_bin() {
 if [ "${1:-}" = --key ]; then
 	[ ${#expect[@]} -gt 0 ] || exit "$KEY_NA"
 	k="$repeat ${expect[*]} ${BOOT_TIMEOUT:-120} $(hash_files "$PROJECT_DIR"/oracle/*.c "$PROJECT_DIR"/vhost-user-fs/*.[ch] "$PROJECT_DIR/scripts/boot.sh")"
+	k="$k ${BACKEND:-local}"
+	[ "${BACKEND:-local}" = local ] ||
+		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
 	for a in "${arches[@]}"; do
 		arch_load "$a"
 		img=$(fact "kernel_$a")
@@ -56,7 +66,7 @@ for a in "${arches[@]}"; do
 			log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
 			t0=$(date +%s%N)
 			rc=0
-			bash "$PROJECT_DIR/scripts/boot.sh" "$a" "$kernel" "$initrd" "$test" "$log" 2>"$log.boot-stderr" || rc=$?
+			bash "$PROJECT_DIR/scripts/$boot_script" "$a" "$kernel" "$initrd" "$test" "$log" 2>"$log.boot-stderr" || rc=$?
 			if [ $rc != 0 ] && [ $rc != 124 ]; then
 				errors+=("$a $test run $r: $(tail -n 1 "$log.boot-stderr" | sed "s/^boot: error: //")")
 				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"

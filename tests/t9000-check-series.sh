@@ -28,6 +28,8 @@ test_expect_success 'summary.json follows the documented schema' '
 	jq -e ".schema == 2 and .target.kind == \"embedded\" and .failed == 0 and .errors == 0 and (.results | length) > 20" "$J" &&
 	jq -e "all(.results[]; has(\"variant\") and has(\"step\") and has(\"verdict\") and has(\"seconds\") and has(\"log\") and has(\"tree\") and has(\"signature\"))" "$J" &&
 	jq -e ".tools.sparse and .tools.qemu and .tools.gcc" "$J" &&
+	jq -r -f "$TEST_DATA/kcidb/kcidb-v5.3-rules.jq" "$RESULTS_ROOT/latest/kcidb.json" >kcidb-problems &&
+	test_cmp /dev/null kcidb-problems &&
 	jq -r ".results[] | select(.variant == \"control\" and .step == \"boot\") | .signature" "$J" |
 		grep -qE "general-protection-fault fuse_evict_inode|paging-request __refcount_sub_and_test" &&
 	[ "$(jq -r ".results[] | select(.variant == \"v5\" and .step == \"equivalence\") | .tree" "$J")" = \

@@ -1,0 +1,395 @@
+#!/bin/bash
+# kcidb.sh RUN_DIR: RUN_DIR/kcidb.json, the run's results in KCIDB I/O
+# schema v5.3 (KernelCI's common report database), from its summary.json,
+# each variant's facts and step logs.
+# kcidb.sh --submit RUN_DIR: POST RUN_DIR/kcidb.json (written first if
+# missing) to KCIDB_REST as kci-dev does; DRY_RUN=1 prints the request.
+#
+# What goes where (README.md "KCIDB"):
+#   checkouts  one per variant: the base commit it was tested on, its
+#              patches (patchset_files, patchset_hash as KCIDB defines it:
+#              sha256 over the newline-terminated sha256 of each patch, in
+#              order; "" for none), the Message-ID when the patches came
+#              from mail.  On the embedded target the base is a local
+#              commit (6.1 with the history recipe), and the checkout says so.
+#   builds     one per variant and arch: config name, compiler, start time,
+#              duration, status, log.
+#   tests      one per guest test boot (path fuse.TEST, the oracle's verdict,
+#              its crash signature in misc, environment naming QEMU and the
+#              arch), and one per static check (checkpatch, sparse,
+#              coccinelle, w1) on the build of the static analysis arch.
+#
+#   KCIDB_ORIGIN=name   the submitting CI system (default: local, a
+#                       placeholder: KCIDB assigns real origins)
+#   KCIDB_MESSAGE_ID=   the series' Message-ID, when it is not in the patches
+#   RESULTS_URL=        where results/ is published (log URLs then point
+#                       there; default file:// paths on this machine)
+#   KCIDB_REST=https://TOKEN@HOST[/PATH]  where --submit POSTs (PATH ends
+#                       in /submit; kci-dev's form)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+submit=0
+if [ "${1:-}" = --submit ]; then
+	submit=1
+	shift
+fi
+[ $# = 1 ] || die "usage: kcidb.sh [--submit] RUN_DIR (a results/<run> directory)"
+run_dir=${1%/}
+[ -d "$run_dir" ] || die "$run_dir: no such run directory: give a results/<run> directory of make check-series"
+run_dir=$(cd "$run_dir" && pwd -P)
+summary=$run_dir/summary.json
+[ -f "$summary" ] || die "$run_dir has no summary.json: not a finished check-series run (run make check-series first)"
+require_tool jq jq
+jq -e '.schema == 1 and (.results | type == "array") and (.target | type == "object")' "$summary" >/dev/null 2>&1 ||
+	die "$summary is not a check-series summary (schema 1): the run did not finish; run make check-series again"
+
+origin=${KCIDB_ORIGIN:-local}
+[[ $origin =~ ^[a-z0-9_]+$ ]] ||
+	die "KCIDB_ORIGIN=$origin: an origin is lower-case letters, digits and _ only (KCIDB's rule)"
+
+# ---- submission --------------------------------------------------------------
+if [ $submit = 1 ]; then
+	rest=${KCIDB_REST:-}
+	[ -n "$rest" ] || die "KCIDB_REST is not set: give KCIDB_REST=https://TOKEN@HOST/submit (kci-dev's form)"
+	[[ $rest =~ ^(https?)://([^@/:]+)@([^/@?#]+)(/[^?#]*)?$ ]] ||
+		die "KCIDB_REST: not https://TOKEN@HOST[:PORT][/PATH]: the token goes before the @"
+	scheme=${BASH_REMATCH[1]} token=${BASH_REMATCH[2]} host=${BASH_REMATCH[3]} path=${BASH_REMATCH[4]:-/}
+	path=${path%/}
+	[[ $path == */submit ]] || path=$path/submit
+	url=$scheme://$host$path
+	[ -f "$run_dir/kcidb.json" ] || bash "$0" "$run_dir"
+	if [ "${DRY_RUN:-0}" = 1 ]; then
+		echo "POST $url"
+		echo "Content-Type: application/json"
+		echo "Authorization: Bearer <token from KCIDB_REST, ${#token} characters>"
+		echo "Body: $run_dir/kcidb.json ($(wc -c <"$run_dir/kcidb.json") bytes, $(jq -r '"\(.checkouts | length) checkouts, \(.builds | length) builds, \(.tests | length) tests"' "$run_dir/kcidb.json"))"
+		echo "+ curl -sS -X POST -H 'Content-Type: application/json' -H @- --data-binary @$run_dir/kcidb.json $url  (Authorization header on stdin)"
+		exit 0
+	fi
+	require_tool curl curl
+	resp=$(mktemp)
+	trap 'rm -f "$resp"' EXIT
+	# The token goes on stdin, never on a command line others can read.
+	code=$(printf 'Authorization: Bearer %s\n' "$token" |
+		curl -sS -X POST -H 'Content-Type: application/json' -H @- \
+			--data-binary @"$run_dir/kcidb.json" -o "$resp" -w '%{http_code}' "$url") ||
+		die "could not reach $url (curl failed): check the host in KCIDB_REST"
+	[ "$code" = 200 ] || die "KCIDB refused the submission: HTTP $code from $url: $(head -c 300 "$resp" | tr '\n' ' ')"
+	echo "kcidb: submitted $run_dir/kcidb.json to $url: $(head -c 300 "$resp" | tr '\n' ' ')"
+	exit 0
+fi
+
+# ---- the run ---------------------------------------------------------------
+stamp=$(basename "$run_dir")
+# lib.sh's target helpers read LINUX_TREE: take the run's, not the caller's.
+LINUX_TREE=$(jq -r '.target.linux_tree // ""' "$summary")
+kind=$(jq -r '.target.kind // "embedded"' "$summary")
+tdir=$(jq -r '.target.dir // ""' "$summary")
+export LINUX_TREE
+
+url_of() { # PATH: its URL: under RESULTS_URL when it is a result, else file://
+	local p=$1
+	if [ -n "${RESULTS_URL:-}" ] && [[ $p == "$(dirname "$run_dir")"/* ]]; then
+		echo "${RESULTS_URL%/}/${p#"$(dirname "$run_dir")"/}"
+	else
+		# A path is a URI once its unsafe characters are escaped.
+		printf 'file://%s\n' "$(jq -rn --arg p "$p" '$p | @uri | gsub("%2F"; "/")')"
+	fi
+}
+
+rfc3339() { # EPOCH (may have a fraction)
+	date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.%3N+00:00
+}
+
+# started FILE SECONDS: when a step that wrote FILE last and took SECONDS
+# began (the file's time less the duration).
+started() {
+	local m
+	m=$(stat -c %Y "$1") || return 1
+	rfc3339 "$(awk -v m="$m" -v s="$2" 'BEGIN { printf "%.3f", m - s }')"
+}
+
+# Every record once: REC[VARIANT/STEP] is its JSON.
+declare -A REC=()
+while IFS=$'\t' read -r k j; do
+	[ -n "${REC[$k]:-}" ] || REC[$k]=$j
+done < <(jq -r '.results[] | select((.variant | type) == "string" and (.step | type) == "string")
+	| "\(.variant)/\(.step)\t\(tojson)"' "$summary")
+result() { # VARIANT STEP: that record as JSON (or nothing)
+	printf '%s' "${REC[$1/$2]:-}"
+}
+
+fact() { # VARIANT KEY
+	[ -f "$run_dir/$1/facts" ] || return 0
+	sed -n "s/^$2=//p" "$run_dir/$1/facts" | tail -n 1
+}
+
+# KCIDB status of a check-series verdict.  XFAIL is a failure the variants
+# file expects: the code is faulty all the same.  SKIP (an input failed):
+# the check did not run, MISS; n/a (does not apply): SKIP.
+kcidb_status() {
+	case $1 in
+	PASS) echo PASS ;;
+	FAIL | XFAIL) echo FAIL ;;
+	ERROR) echo ERROR ;;
+	SKIP) echo MISS ;;
+	*) echo SKIP ;;
+	esac
+}
+
+mapfile -t variants < <(jq -r '[.results[].variant] | unique[]' "$summary" | grep -E '^[A-Za-z0-9._-]+$' || true)
+[ ${#variants[@]} -gt 0 ] || die "$summary names no variant: nothing to report"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+: >"$work/checkouts"
+: >"$work/builds"
+: >"$work/tests"
+
+for v in "${variants[@]}"; do
+	vdir=$run_dir/$v
+	cid="$origin:$stamp/$v"
+	apply=$(result "$v" apply)
+
+	expect=""
+	! variant_exists "$v" || expect=$(variant_expect "$v")
+
+	# -- the checkout: base commit + patchset
+	base=""
+	variant_exists "$v" && base=$(variant_base "$v")
+	[ -n "$base" ] || base=$(sed -n 's/^== git am on \([A-Za-z0-9_.-]*\) .*/\1/p' "$vdir/apply.log" 2>/dev/null | head -n 1)
+	patches=()
+	if variant_exists "$v"; then
+		while read -r n; do
+			[ -n "$n" ] || continue
+			p=$(patch_file "$n" 2>/dev/null) || p=""
+			[ -z "$p" ] || patches+=("$p")
+		done < <(variant_patches "$v")
+	fi
+	base_commit=""
+	if [ -n "$base" ] && [ -d "$tdir" ]; then
+		base_commit=$(git -C "$tdir" rev-parse -q --verify "$(base_ref "$base")^{commit}" 2>/dev/null || true)
+	fi
+	commit=$(fact "$v" commit)
+	if [ -z "$base_commit" ] && [ -n "$commit" ] && [ -d "$tdir" ]; then
+		base_commit=$(git -C "$tdir" rev-parse -q --verify "$commit~${#patches[@]}" 2>/dev/null || true)
+	fi
+	[[ $base_commit =~ ^[0-9a-f]{40}$ ]] || base_commit=""
+	phash=""
+	if [ ${#patches[@]} -gt 0 ]; then
+		phash=$(sha256sum "${patches[@]}" | cut -c-64 | sha256sum | cut -c-64)
+	fi
+	pfiles=$(for p in ${patches[@]+"${patches[@]}"}; do
+		jq -cn --arg n "$(basename "$p")" --arg u "$(url_of "$p")" '{name: $n, url: $u}'
+	done | jq -cs .)
+	msgid=${KCIDB_MESSAGE_ID:-}
+	if [ -z "$msgid" ] && [ ${#patches[@]} -gt 0 ]; then
+		msgid=$(awk 'tolower($1) == "message-id:" { print $2; exit } /^$/ { exit }' "${patches[0]}")
+	fi
+	msgid=${msgid#<}
+	msgid=${msgid%>}
+	[[ $msgid =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] || msgid=""
+	if [ "$kind" = embedded ]; then
+		tree_name="debian-linux-source-6.1"
+		commit_name="local commit: $base of the embedded 6.1 tree (Debian $EMBEDDED_PACKAGE + patches/stable-6.1/history-*)"
+	else
+		tree_name="linux-next"
+		commit_name=""
+		[ -z "$base_commit" ] || commit_name=$(git -C "$tdir" describe --tags "$base_commit" 2>/dev/null || true)
+	fi
+	ck_start=""
+	ck_log=""
+	if [ -n "$apply" ] && [ -f "$vdir/apply.log" ]; then
+		ck_start=$(started "$vdir/apply.log" "$(jq -r .seconds <<<"$apply")")
+		ck_log=$(url_of "$vdir/apply.log")
+	fi
+	jq -cn --arg id "$cid" --arg origin "$origin" --arg tree "$tree_name" \
+		--arg hash "$base_commit" --arg name "$commit_name" --argjson files "$pfiles" \
+		--arg phash "$phash" --arg msgid "$msgid" --arg start "$ck_start" --arg log "$ck_log" \
+		--argjson apply "${apply:-null}" --arg v "$v" --arg base "$base" --arg kind "$kind" \
+		--arg target "$(jq -r '.target.id // ""' "$summary")" --arg commit "$commit" \
+		--arg tree_id "$(fact "$v" tree)" \
+		--arg expect "$(tr ' \n' '= ' <<<"$expect" | sed 's/ $//')" \
+		'{id: $id, origin: $origin, tree_name: $tree, patchset_files: $files, patchset_hash: $phash,
+		  comment: ("variant \($v): \($base) + \($files | length) patch(es)")}
+		 + (if $hash != "" then {git_commit_hash: $hash} else {} end)
+		 + (if $name != "" then {git_commit_name: $name} else {} end)
+		 + (if $msgid != "" then {message_id: $msgid} else {} end)
+		 + (if $start != "" then {start_time: $start} else {} end)
+		 + (if $log != "" then {log_url: $log} else {} end)
+		 + (if $apply != null then {valid: ($apply.verdict == "PASS")} else {} end)
+		 + {misc: {variant: $v, base: $base, target_kind: $kind, target_id: $target,
+		           local_commit: ($kind == "embedded"),
+		           variant_commit: (if $commit != "" then $commit else null end),
+		           variant_tree: (if $tree_id != "" then $tree_id else null end),
+		           expect: $expect}}' >>"$work/checkouts"
+
+	# -- builds: one per arch the run built or booted (or would have)
+	build=$(result "$v" build)
+	mapfile -t arches < <({
+		sed -n 's/^kernel_\([a-z0-9_]*\)=.*/\1/p' "$vdir/facts" 2>/dev/null
+		[ -z "$build" ] || jq -r '.summary' <<<"$build" | grep -oE '(^|[ ;])[a-z0-9_]+: ' | tr -d ' ;:'
+		sed -nE 's/^([a-z0-9_]+) [A-Za-z0-9_-]+ run [0-9]+\/[0-9]+: .*/\1/p' "$vdir/boot.log" 2>/dev/null
+	} | while read -r a; do [ -f "$PROJECT_DIR/arches/$a.conf" ] && echo "$a"; done | awk '!seen[$0]++')
+	if [ ${#arches[@]} = 0 ]; then
+		mapfile -t arches < <(selected_arches)
+	fi
+	static_arch=${STATIC_ARCH:-x86_64}
+	printf '%s\n' "${arches[@]}" | grep -qx "$static_arch" || static_arch=${arches[0]}
+	offset=0
+	for a in "${arches[@]}"; do
+		arch_load "$a"
+		bid="$cid/$a"
+		config="tinyconfig+kvm_guest.config"
+		for f in "$PROJECT_DIR"/kconfig/*.config; do
+			case ${f##*/} in arch-*) continue ;; esac
+			config="$config+${f##*/}"
+		done
+		[ -z "${FRAGMENT:-}" ] || config="$config+$FRAGMENT"
+		compiler=$("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -n 1 || true)
+		[ -n "$compiler" ] || compiler=$(jq -r '.tools.gcc // ""' "$summary")
+		image=$(fact "$v" "kernel_$a")
+		status="" start="" duration="" log="" bsum="" reused=false
+		if [ -n "$build" ]; then
+			bsum=$(jq -r .summary <<<"$build")
+			verdict=$(jq -r .verdict <<<"$build")
+			if [ -n "$image" ]; then
+				status=PASS
+			else
+				status=$(kcidb_status "$verdict")
+				[ "$status" != PASS ] || status=MISS
+			fi
+			# Per arch: "ARCH: built in Ns" or "ARCH: reused".
+			duration=$(grep -oE "(^| )$a: built in [0-9.]+s" <<<"$bsum" | grep -oE '[0-9.]+' | tail -n 1 || true)
+			if grep -qE "(^| )$a: reused" <<<"$bsum"; then duration=0 reused=true; fi
+			[ -n "$duration" ] || duration=$(jq -r .seconds <<<"$build")
+			if [ -f "$vdir/build.log" ]; then
+				s0=$(stat -c %Y "$vdir/build.log")
+				start=$(rfc3339 "$(awk -v m="$s0" -v s="$(jq -r .seconds <<<"$build")" -v o="$offset" 'BEGIN { printf "%.3f", m - s + o }')")
+				offset=$(awk -v o="$offset" -v d="$duration" 'BEGIN { print o + d }')
+			fi
+			if [ -f "$vdir/build-$a.make.log" ]; then
+				log=$(url_of "$vdir/build-$a.make.log")
+			elif [ -f "$vdir/build.log" ]; then
+				log=$(url_of "$vdir/build.log")
+			fi
+		fi
+		outputs='[]'
+		cfg_url=""
+		if [ -n "$image" ] && [ -f "$image" ]; then
+			outputs=$(jq -cn --arg n "$(basename "$IMAGE")" --arg u "$(url_of "$image")" '[{name: $n, url: $u}]')
+			[ ! -f "$(dirname "$image")/config" ] || cfg_url=$(url_of "$(dirname "$image")/config")
+		fi
+		jq -cn --arg id "$bid" --arg cid "$cid" --arg origin "$origin" --arg arch "$KERNEL_ARCH" \
+			--arg config "$config" --arg compiler "$compiler" --arg status "$status" \
+			--arg start "$start" --arg duration "$duration" --arg log "$log" --arg cfg "$cfg_url" \
+			--argjson outputs "$outputs" --arg image "$image" --arg bsum "$bsum" \
+			--argjson reused "$reused" --argjson rec "${build:-null}" \
+			--arg command "make ARCH=$KERNEL_ARCH${CROSS_COMPILE:+ CROSS_COMPILE=$CROSS_COMPILE} olddefconfig $(basename "$IMAGE")" \
+			'{id: $id, checkout_id: $cid, origin: $origin, architecture: $arch,
+			  config_name: $config, compiler: $compiler, command: $command}
+			 + (if $status != "" then {status: $status} else {} end)
+			 + (if $start != "" then {start_time: $start} else {} end)
+			 + (if $duration != "" then {duration: ($duration | tonumber)} else {} end)
+			 + (if $log != "" then {log_url: $log} else {} end)
+			 + (if $cfg != "" then {config_url: $cfg} else {} end)
+			 + (if ($outputs | length) > 0 then {output_files: $outputs} else {} end)
+			 + {misc: {kernel: (if $image != "" then $image else null end),
+			           kernel_reused: $reused,
+			           cached: (if $rec != null then $rec.cached else null end),
+			           summary: (if $bsum != "" then $bsum else null end)}}' >>"$work/builds"
+
+		# -- static checks: tests of the build of the static analysis arch
+		if [ "$a" = "$static_arch" ]; then
+			for s in checkpatch sparse coccinelle w1; do
+				rec=$(result "$v" "$s")
+				[ -n "$rec" ] || continue
+				verdict=$(jq -r .verdict <<<"$rec")
+				slog=$vdir/$s.log
+				sstart=""
+				[ ! -f "$slog" ] || sstart=$(started "$slog" "$(jq -r .seconds <<<"$rec")")
+				jq -cn --arg id "$bid/$s" --arg bid "$bid" --arg origin "$origin" --arg path "$s" \
+					--arg status "$(kcidb_status "$verdict")" --argjson rec "$rec" \
+					--arg start "$sstart" --arg log "$([ ! -f "$slog" ] || url_of "$slog")" \
+					'{id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
+					  duration: $rec.seconds, comment: $rec.summary,
+					  environment: {comment: "static analysis on the host (no boot)"}}
+					 + (if $start != "" then {start_time: $start} else {} end)
+					 + (if $log != "" then {log_url: $log} else {} end)
+					 + {misc: {verdict: $rec.verdict, cached: $rec.cached,
+					           signature: $rec.signature}}' >>"$work/tests"
+			done
+		fi
+
+		# -- guest tests: one per boot, from step-boot.sh's lines
+		boot=$(result "$v" boot)
+		[ -n "$boot" ] || continue
+		qemu_version=$("$QEMU" --version 2>/dev/null | head -n 1 || true)
+		[ -n "$qemu_version" ] || qemu_version="$QEMU (version unknown)"
+		declare -A seen=()
+		if [ -f "$vdir/boot.log" ]; then
+			cmd=""
+			while IFS= read -r line; do
+				if [[ $line == "+ $QEMU "* || $line == "+ /"*"/$QEMU "* ]]; then
+					cmd=${line#+ }
+					continue
+				fi
+				[[ $line =~ ^([a-z0-9_]+)\ ([A-Za-z0-9_-]+)\ run\ ([0-9]+)/([0-9]+):\ (PASS|FAIL)\ ([^ ]+)\ ([^ ]+)\ \(([0-9.]+)\ s\)\ ?(.*)$ ]] || continue
+				[ "${BASH_REMATCH[1]}" = "$a" ] || continue
+				t=${BASH_REMATCH[2]} r=${BASH_REMATCH[3]} n=${BASH_REMATCH[4]} got=${BASH_REMATCH[5]}
+				sig=${BASH_REMATCH[6]} fn=${BASH_REMATCH[7]} secs=${BASH_REMATCH[8]} detail=${BASH_REMATCH[9]}
+				seen[$t]=1
+				status=$got
+				[ "$sig" != oracle-error ] || status=ERROR
+				serial=$vdir/boot-$a-$t-$r.serial.log
+				tstart="" tlog=""
+				if [ -f "$serial" ]; then
+					tstart=$(started "$serial" "$secs")
+					tlog=$(url_of "$serial")
+				fi
+				accel=$(grep -oE -- '-accel [a-z]+' <<<"$cmd" | cut -d' ' -f2 || true)
+				want=$(awk -v t="$t" '$1 == t { print $2 }' <<<"$expect")
+				jq -cn --arg id "$bid/$t/$r" --arg bid "$bid" --arg origin "$origin" \
+					--arg path "fuse.$t" --arg status "$status" --arg secs "$secs" \
+					--arg start "$tstart" --arg log "$tlog" --arg sig "$sig" --arg fn "$fn" \
+					--arg detail "$detail" --arg want "$want" --arg run "$r/$n" \
+					--arg env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE${accel:+, accel $accel}; arch $a (console $CONSOLE)" \
+					--arg cmd "$cmd" --arg tname "$t" \
+					'{id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
+					  duration: ($secs | tonumber),
+					  comment: ("\($tname) run \($run): \($status)" + (if $sig != "-" then " (\($sig) \($fn))" else "" end)),
+					  environment: {comment: $env,
+					                misc: {qemu_command: (if $cmd != "" then $cmd else null end)}}}
+					 + (if $start != "" then {start_time: $start} else {} end)
+					 + (if $log != "" then {log_url: $log} else {} end)
+					 + (if $detail != "" and $sig != "-" then {log_excerpt: $detail[0:16384]} else {} end)
+					 + {misc: {run: $run, expected: (if $want != "" then $want else null end),
+					           as_expected: (if $want != "" then ($want == (if $status == "PASS" then "PASS" else "FAIL" end)) else null end),
+					           signature: (if $sig != "-" then $sig else null end),
+					           function: (if $fn != "-" then $fn else null end),
+					           detail: (if $detail != "" then $detail else null end)}}' >>"$work/tests"
+			done <"$vdir/boot.log"
+		fi
+		# A test the variants file names that never reported: it did not
+		# run (its build or the boot step failed before it).
+		while read -r t want; do
+			if [ -z "$t" ] || [ -n "${seen[$t]:-}" ]; then continue; fi
+			jq -cn --arg id "$bid/$t/1" --arg bid "$bid" --arg origin "$origin" \
+				--arg path "fuse.$t" --arg want "$want" --argjson rec "$boot" \
+				--arg env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE; arch $a (console $CONSOLE)" \
+				'{id: $id, build_id: $bid, origin: $origin, path: $path, status: "MISS",
+				  comment: ("not run: boot \($rec.verdict): \($rec.summary)"),
+				  environment: {comment: $env},
+				  misc: {expected: $want, verdict: $rec.verdict}}' >>"$work/tests"
+		done <<<"$expect"
+		unset seen
+	done
+done
+
+out=$run_dir/kcidb.json
+jq -n --slurpfile c "$work/checkouts" --slurpfile b "$work/builds" --slurpfile t "$work/tests" \
+	'{version: {major: 5, minor: 3}, checkouts: $c, builds: $b, tests: $t}
+	 | walk(if type == "object" then with_entries(select(.value != null)) else . end)' >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
+note "$out: $(jq -r '"\(.checkouts | length) checkouts, \(.builds | length) builds, \(.tests | length) tests"' "$out") (KCIDB v5.3, origin $origin)"
