@@ -857,6 +857,7 @@ static int poison_in(const char *line)
 static bool find_kerror(const struct text *t, struct kerror *e)
 {
 	size_t i, j, end, trace = 0;
+	char lr[SYM_MAX] = "";
 	const struct sig *s = NULL, *first;
 	const char *msg, *slug, *orig_msg, *orig_slug;
 	int poison = 0;
@@ -909,6 +910,8 @@ static bool find_kerror(const struct text *t, struct kerror *e)
 		msg = msg_of(t->line[j]);
 		if (!e->func[0] && !func_from_trace_only(e->slug))
 			func_from_regs(msg, e->func);
+		if (!lr[0] && starts(msg, "lr : "))
+			parse_sym(msg + 5, lr);
 		if (!poison)
 			poison = poison_in(t->line[j]);
 		if (!trace && (starts(msg, "Call Trace:") ||
@@ -918,6 +921,14 @@ static bool find_kerror(const struct text *t, struct kerror *e)
 	}
 	if (func_from_trace_only(e->slug))
 		e->func[0] = '\0';
+	/*
+	 * arm64: a generic helper at pc is a leaf whose caller is in lr, and
+	 * the frame-pointer trace skips that caller (fuse_evict_inode calling
+	 * __refcount_sub_and_test shows as evict in the trace).
+	 */
+	if (e->func[0] && is_helper_frame(e->func) && lr[0] &&
+	    !is_helper_frame(lr))
+		strcpy(e->func, lr);
 	if (poison)
 		sprintf(e->extra, "; slub-poison 0x%x", poison);
 	if (trace)
