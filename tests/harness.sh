@@ -79,6 +79,8 @@ test_expect_success() {
 	local title=$1 body=$2 out rc t0=$SECONDS
 	_test_count=$((_test_count + 1))
 	out=$(
+		# Both streams of the body are its output: shown when it fails.
+		exec 2>&1
 		_test_cleanup=""
 		trap _test_run_cleanup EXIT
 		cd "$SCRATCH" || exit 1
@@ -86,7 +88,7 @@ test_expect_success() {
 		# shellcheck source=harness-funcs.sh
 		. "$TESTS_DIR/harness-funcs.sh"
 		_test_eval "$body"
-	) 2>&1
+	)
 	rc=$?
 	# Slow tests say how slow: CI has a time budget.
 	[ $((SECONDS - t0)) -ge 5 ] && title="$title ($((SECONDS - t0)) s)"

@@ -1029,9 +1029,14 @@ static void case_kick_bad(void)
 		t0 = now_ns();
 		usleep(1000000);
 		pct = (backend_runnable_ns() - r0) * 100 / (now_ns() - t0);
+		/*
+		 * A spinning back-end is runnable ~100% of the time; an idle
+		 * one ~0%, plus what a loaded machine makes it wait to handle
+		 * the message above: half is far from both.
+		 */
 		printf("test_driver: kick fd %s: back-end runnable %u%% of the time while idle\n",
 		       kinds[i], pct);
-		if (pct > 10)
+		if (pct > 50)
 			die("kick fd %s: the idle back-end was runnable %u%% of the time (spinning)",
 			    kinds[i], pct);
 		/* The driver's eventfd again. */

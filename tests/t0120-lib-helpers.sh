@@ -1,0 +1,85 @@
+#!/bin/bash
+# scripts/lib.sh's small helpers, each on its own: the one-line refusals
+# (a missing tool, file or disk space; an unknown arch or patch) and their
+# exit status (DIE_STATUS), the arch records, hashing for cache keys, the
+# fuse_alloc_inode() check and the Subject helpers of send/am.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
+
+LIB=$PROJECT_DIR/scripts/lib.sh
+export LIB
+unset ARCHS LINUX_TREE CHECK_SERIES_MIN_FREE_GB
+
+test_expect_success 'require_tool: a missing tool is one line naming its package, exit 1' '
+	test_must_fail bash -c ". \"$LIB\"; require_tool no-such-tool-xyz pkg-xyz" 2>err &&
+	test "$(wc -l <err)" = 1 &&
+	test_grep "^bash: error: .no-such-tool-xyz. not found: install it with .apt-get install pkg-xyz." err &&
+	bash -c ". \"$LIB\"; require_tool sh dash"
+'
+
+test_expect_success 'require_file: a missing file names it and its package; DIE_STATUS sets the status' '
+	rc=0 && bash -c ". \"$LIB\"; DIE_STATUS=5 require_file /no/such/file pkg-xyz" 2>err || rc=$? &&
+	test $rc = 5 &&
+	test_grep "/no/such/file not found: install it with .apt-get install pkg-xyz." err &&
+	bash -c ". \"$LIB\"; require_file \"$LIB\" x"
+'
+
+test_expect_success 'require_disk: not enough free space refuses, saying how much there is' '
+	test_must_fail bash -c ". \"$LIB\"; CHECK_SERIES_MIN_FREE_GB=999999 require_disk \"$SCRATCH/d\" 1" 2>err &&
+	test_grep "^bash: error: only [0-9]+ GiB free under $SCRATCH/d, need 999999 GiB" err &&
+	bash -c ". \"$LIB\"; require_disk \"$SCRATCH/d\" 0"
+'
+
+test_expect_success 'arches: every record is known; ARCHS= selects; an unknown one is refused' '
+	bash -c ". \"$LIB\"; arch_names" >names &&
+	test_grep "^x86_64$" names && test_grep "^arm64$" names &&
+	bash -c ". \"$LIB\"; ARCHS=\"arm64, x86_64\" selected_arches" >sel &&
+	printf "arm64\nx86_64\n" >exp && test_cmp exp sel &&
+	test_must_fail bash -c ". \"$LIB\"; ARCHS=sparc selected_arches" 2>err &&
+	test_grep "unknown arch .sparc. in ARCHS=: known are " err &&
+	bash -c ". \"$LIB\"; arch_load arm64; arch_load x86_64; echo \"\$ARCH_NAME \$QEMU \${CROSS_COMPILE:-none} \${FRAGMENT:-none}\"" >out &&
+	echo "x86_64 qemu-system-x86_64 none none" >exp && test_cmp exp out
+'
+
+test_expect_success 'patch_file: the 6.1 backport on the embedded target, an unknown patch refused' '
+	bash -c ". \"$LIB\"; patch_file v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch" >out &&
+	test "$(cat out)" = "$PROJECT_DIR/patches/stable-6.1/v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch" &&
+	bash -c ". \"$LIB\"; LINUX_TREE=/x; patch_file v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch" >out &&
+	test "$(cat out)" = "$PROJECT_DIR/patches/v5-0002-fuse-share-lookup-state-between-submount-and-its-parent.patch" &&
+	test_must_fail bash -c ". \"$LIB\"; patch_file nope.patch" 2>err &&
+	test_grep "patch .nope.patch. named in variants is not in patches/" err
+'
+
+test_expect_success 'hash_files: the same contents and base names give the same key, any change another' '
+	mkdir a b && echo x >a/f && echo x >b/f && echo y >b/g &&
+	k1=$(bash -c ". \"$LIB\"; hash_files a/f") && k2=$(bash -c ". \"$LIB\"; hash_files b/f") &&
+	test "$k1" = "$k2" && test ${#k1} = 16 &&
+	cp b/f b/h && k3=$(bash -c ". \"$LIB\"; hash_files b/h") && test "$k1" != "$k3" &&
+	echo z >a/f && k4=$(bash -c ". \"$LIB\"; hash_files a/f") && test "$k1" != "$k4"
+'
+
+test_expect_success 'fuse_alloc_inode_has_init: only an init inside fuse_alloc_inode() counts' '
+	printf "%s\n" "static struct inode *fuse_alloc_inode(struct super_block *sb)" "{" \
+		"	fi->submount_lookup = NULL;" "}" >fixed.c &&
+	printf "%s\n" "static struct inode *fuse_alloc_inode(struct super_block *sb)" "{" "}" \
+		"static void other(void)" "{" "	fi->submount_lookup = NULL;" "}" >unfixed.c &&
+	bash -c ". \"$LIB\"; fuse_alloc_inode_has_init fixed.c" &&
+	test_must_fail bash -c ". \"$LIB\"; fuse_alloc_inode_has_init unfixed.c"
+'
+
+test_expect_success 'patch_subject unfolds a folded Subject; subject_title drops the [PATCH] prefixes' '
+	printf "%s\n" "From: a@b" "Subject: [PATCH v5 2/2] fuse: share lookup state between" \
+		"  submount and its parent" "Date: x" "" "Subject: not this one" >m &&
+	bash -c ". \"$LIB\"; patch_subject m" >s &&
+	echo "[PATCH v5 2/2] fuse: share lookup state between submount and its parent" >exp && test_cmp exp s &&
+	bash -c ". \"$LIB\"; subject_title \"[Intel-gfx] [PATCH v5 2/2] fuse: x y\"" >t &&
+	echo "fuse: x y" >exp && test_cmp exp t
+'
+
+test_expect_success 'series_patches: every variant s patches in file order, each once' '
+	printf "%s\n" "a v4 p1.patch - t=PASS" "b v4 p1.patch,p2.patch - t=PASS" "c v4 - - t=FAIL" >variants &&
+	VARIANTS_FILE=$PWD/variants bash -c ". \"$LIB\"; series_patches" >out &&
+	printf "p1.patch\np2.patch\n" >exp && test_cmp exp out
+'
+test_done

@@ -1,0 +1,269 @@
+#!/bin/bash
+# The apply, equivalence and checkpatch steps on a tiny target tree made
+# here (three commits of one fs/fuse/inode.c, as the embedded target's
+# debian, v4 and v4-reverted refs), so they run in seconds without a
+# kernel tree: git am and quilt must agree (a quilt that gives other files
+# fails the step), a patch that does not apply fails naming it, the
+# alternatives must be one tree (and differ from Debian's by one moved
+# line), a checkpatch waiver covers only the patches its glob names, and
+# the static steps' verdicts (static_main with a stand-in tool): a new
+# finding fails naming it, none passes, a tool that fails is an ERROR.
+# checkpatch is a stand-in that reports the findings listed beside each
+# patch (and, like the real one, refuses to run outside a kernel tree
+# without --no-tree); the waivers are the project's own checkpatch-waivers.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
+
+export CACHE_DIR=$SCRATCH/cache PATCHES_DIR=$SCRATCH/patches VARIANTS_FILE=$SCRATCH/variants
+unset LINUX_TREE VARIANTS
+T=$CACHE_DIR/trees/embedded-6.1
+export T
+mkdir -p "$T/fs/fuse" "$PATCHES_DIR" "$SCRATCH/bin"
+
+# inode.c as Debian ships it (the init after fi->state), as v4 left it
+# (no init), and as the fix makes it (the init before fi->state).
+inode() {
+	printf '%s\n' 'static struct inode *fuse_alloc_inode(struct super_block *sb)' '{'
+	printf '%s\n' "	fi->attr_version = 0;" "	fi->orig_ino = 0;"
+	[ "$1" = fix ] && printf '%s\n' "	fi->submount_lookup = NULL;"
+	printf '%s\n' "	fi->state = 0;"
+	[ "$1" = debian ] && printf '%s\n' "	fi->submount_lookup = NULL;"
+	printf '%s\n' "	mutex_init(&fi->mutex);" "	return &fi->inode;" '}'
+}
+g() { git -C "$T" "$@"; }
+(
+	export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=T \
+		GIT_COMMITTER_EMAIL=t@example.invalid GIT_CONFIG_NOSYSTEM=1 HOME=$SCRATCH
+	g init -q && g config gc.auto 0 &&
+	inode debian >"$T/fs/fuse/inode.c" && echo "obj-y += inode.o" >"$T/fs/fuse/Makefile" &&
+	: >"$T/fs/fuse/findings" &&
+	g add -A && g commit -q -m "Debian linux-source-6.1" && g tag check-series/debian &&
+	g tag debian-saved &&
+	sed "s/fi->orig_ino = 0;/fi->orig_ino = 1;/" "$T/fs/fuse/inode.c" >"$T/fs/fuse/inode.c.new" &&
+	mv "$T/fs/fuse/inode.c.new" "$T/fs/fuse/inode.c" &&
+	g commit -q -am "another Debian" && g tag debian-other && g checkout -q --detach debian-saved &&
+	inode v4 >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: share lookup state between submount and its parent" &&
+	g tag check-series/base/v4 && v4=$(g rev-parse HEAD) &&
+	g revert --no-edit HEAD >/dev/null && g tag check-series/base/v4-reverted &&
+	# 0001: the fix on v4.  v5-0002: v4 again with the line, on the revert.
+	g checkout -q --detach check-series/base/v4 &&
+	inode fix >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: ensure submount_lookup is initialized on alloc" &&
+	g format-patch -q --stdout -1 >"$PATCHES_DIR/0001-mini.patch" &&
+	g checkout -q --detach check-series/base/v4-reverted &&
+	inode fix >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: share lookup state between submount and its parent" &&
+	g format-patch -q --stdout -1 >"$PATCHES_DIR/v5-0002-mini.patch" &&
+	# v5-wrong: the line in another place: applies, but not the same tree.
+	g checkout -q --detach check-series/base/v4-reverted &&
+	inode v4 | sed "s/^	return/	fi->submount_lookup = NULL;\n&/" >"$T/fs/fuse/inode.c" &&
+	g commit -q -am "fuse: share lookup state, the line elsewhere" &&
+	g format-patch -q --stdout -1 >"$PATCHES_DIR/v5-0003-wrong.patch" &&
+	sed "s/fi->orig_ino = 0;/fi->orig_ino = 1;/" "$PATCHES_DIR/0001-mini.patch" >"$PATCHES_DIR/0004-stale.patch" &&
+	# noisy: 0001 plus what the stand-in static tool reports on its tree
+	g checkout -q --detach check-series/base/v4 &&
+	inode fix >"$T/fs/fuse/inode.c" &&
+	printf "%s\n" "$T/fs/fuse/inode.c:9:2: warning: variable 'x' set but not used [-Wunused-but-set-variable]" \
+		"$T/fs/fuse/inode.c:9:2: warning: variable 'x' set but not used [-Wunused-but-set-variable]" >"$T/fs/fuse/findings" &&
+	g commit -q -am "fuse: a fix with a warning" &&
+	g format-patch -q --stdout -1 >"$PATCHES_DIR/0005-noisy.patch" &&
+	g checkout -q --detach check-series/base/v4 &&
+	test "$v4" = "$(g rev-parse HEAD)"
+) || { echo "setup of the mini tree failed" >&2; exit 1; }
+
+cat >"$VARIANTS_FILE" <<'EOF'
+control      v4           -                   -            fuse_evict=FAIL
+incremental  v4           0001-mini.patch     -            fuse_evict=PASS
+v5           v4-reverted  v5-0002-mini.patch  incremental  fuse_evict=PASS
+v5-wrong     v4-reverted  v5-0003-wrong.patch incremental  fuse_evict=PASS
+stale        v4           0004-stale.patch    -            fuse_evict=PASS
+noisy        v4           0005-noisy.patch    -            fuse_evict=PASS
+EOF
+
+# checkpatch: reports "TYPE FILE" per line of PATCH.findings as CHECKs.
+mkdir -p "$CACHE_DIR/checkpatch-6.12/scripts"
+cat >"$CACHE_DIR/checkpatch-6.12/scripts/checkpatch.pl" <<'EOF'
+if (!grep({ $_ eq "--no-tree" } @ARGV) && !-f "MAINTAINERS") {
+	print "Must be run from the top-level dir. of a kernel tree\n";
+	exit 2;
+}
+my $f = $ARGV[-1];
+my $n = 0;
+if (open(my $h, '<', "$f.findings")) {
+	while (<$h>) {
+		chomp;
+		my ($t, $file) = split / /;
+		print "CHECK:$t: a finding of the stand-in checkpatch\n#7: FILE: $file:12:\n+line\n\n";
+		$n++;
+	}
+}
+print "total: 0 errors, 0 warnings, $n checks, 20 lines checked\n";
+EOF
+
+# step NAME VARIANT: run step-NAME.sh as check-series does, in ./vd; its
+# exit status in ./rc, its summary in ./summary, its log in ./log.
+cat >"$SCRATCH/funcs.sh" <<'EOF'
+step() {
+	mkdir -p vd && : >vd/facts &&
+	rc=0 &&
+	DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$PROJECT_DIR/scripts/step-$1.sh" "$2" >log 2>&1 || rc=$? &&
+	echo "$rc" >rc &&
+	sed "s/^/| /" log summary
+}
+EOF
+export FUNCS=$SCRATCH/funcs.sh
+# A static step as step-sparse.sh is one, with a stand-in tool: it reports
+# what fs/fuse/findings of the analysed tree holds and exits $FAKE_RC.
+cat >"$SCRATCH/step-fake.sh" <<'EOF'
+# shellcheck disable=SC2034 # read by static-findings.sh
+. "$PROJECT_DIR/scripts/static-findings.sh"
+STATIC_TOOL=fake
+STATIC_WHAT="make FAKE=1 fs/fuse/"
+STATIC_NOISE=()
+static_tool_version() { echo "fake 1.0"; }
+static_tool_run() {
+	cat "$(target_dir)/fs/fuse/findings" >"$1" 2>/dev/null || true
+	[ -z "${FAKE_RC:-}" ] || { echo "fake: error: out of memory" >>"$1"; return "$FAKE_RC"; }
+}
+static_prepare() { :; }
+static_main "$@"
+EOF
+
+test_expect_success 'apply: git am and quilt push -a agree, the variant ref is made' '
+	. "$FUNCS" && step apply incremental &&
+	test "$(cat rc)" = 0 &&
+	test_grep "^1 patch\(es\) applied by git am and quilt push -a, same result: " summary &&
+	test "$(git -C "$T" rev-parse refs/tags/check-series/variant/incremental:fs/fuse/inode.c)" = \
+		"$(git hash-object "$T/fs/fuse/inode.c")" &&
+	test_grep "^tree=$(git -C "$T" rev-parse refs/tags/check-series/variant/incremental^{tree})$" vd/facts
+'
+
+test_expect_success 'apply: a quilt that gives other files than git am fails the step' '
+	. "$FUNCS" &&
+	printf "#!/bin/bash\n/usr/bin/quilt \"\$@\" || exit\necho \"/* quilt fuzz */\" >>fs/fuse/inode.c\n" >"$SCRATCH/bin/quilt" &&
+	chmod +x "$SCRATCH/bin/quilt" &&
+	PATH=$SCRATCH/bin:$PATH step apply incremental &&
+	test "$(cat rc)" = 1 &&
+	echo "git am and quilt push -a disagree on fs/fuse/inode.c" >expect &&
+	test_cmp expect summary
+'
+
+test_expect_success 'apply: a quilt that fails fails the step' '
+	. "$FUNCS" &&
+	printf "#!/bin/bash\necho \"Patch 0001-mini.patch does not apply (enforce with -f)\"\nexit 1\n" >"$SCRATCH/bin/quilt" &&
+	chmod +x "$SCRATCH/bin/quilt" &&
+	PATH=$SCRATCH/bin:$PATH step apply incremental &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^quilt push -a failed on v4" summary
+'
+
+test_expect_success 'apply: a patch that does not apply fails, naming it and the base' '
+	. "$FUNCS" && step apply stale &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^0004-stale.patch does not apply on v4: patch failed: fs/fuse/inode.c" summary &&
+	test_must_fail git -C "$T" rev-parse -q --verify refs/tags/check-series/variant/stale
+'
+
+test_expect_success 'equivalence: v5 gives the tree of incremental, one moved line from Debian s' '
+	. "$FUNCS" && step apply incremental && test "$(cat rc)" = 0 &&
+	step apply v5 && test "$(cat rc)" = 0 &&
+	step equivalence v5 &&
+	test "$(cat rc)" = 0 &&
+	test_grep "^same tree as incremental: [0-9a-f]{12} .*one moved line \((fi->submount_lookup = NULL|fi->state = 0);\)$" summary &&
+	test "$(grep -c "^-	fi->" vd/equivalence-vs-debian.diff)" = 1 &&
+	test "$(grep -c "^+	fi->" vd/equivalence-vs-debian.diff)" = 1
+'
+
+test_expect_success 'equivalence: an alternative that is not the same tree fails the step' '
+	. "$FUNCS" && step apply incremental && test "$(cat rc)" = 0 &&
+	step apply v5-wrong && test "$(cat rc)" = 0 &&
+	step equivalence v5-wrong &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^v5-wrong and incremental differ \(trees [0-9a-f]{12} vs [0-9a-f]{12}\): the alternatives are not the same fix$" summary
+'
+
+test_expect_success 'equivalence: a tree that differs from Debian s by more than the moved line fails' '
+	. "$FUNCS" && step apply incremental && step apply v5 &&
+	git -C "$T" tag -f check-series/debian debian-other >/dev/null &&
+	test_when_finished "git -C \"$T\" tag -f check-series/debian debian-saved >/dev/null" &&
+	step equivalence v5 &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^fs/fuse differs from Debian.s by more than one moved line" summary
+'
+
+test_expect_success 'equivalence: not applicable (--key exits 6) without same-as' '
+	rc=0 && bash "$PROJECT_DIR/scripts/step-equivalence.sh" --key incremental >/dev/null || rc=$? &&
+	test $rc = 6
+'
+
+test_expect_success 'checkpatch: v5 s waived findings are accepted, and counted' '
+	. "$FUNCS" &&
+	printf "BLOCK_COMMENT_STYLE fs/fuse/fuse_i.h\nALLOC_SIZEOF_STRUCT fs/fuse/inode.c\n" >"$PATCHES_DIR/v5-0002-mini.patch.findings" &&
+	test_when_finished "rm -f \"$PATCHES_DIR\"/*.findings" &&
+	step checkpatch v5 &&
+	test "$(cat rc)" = 0 &&
+	echo "$PATCHES_DIR/v5-0002-mini.patch (6.12): 0E 0W 2C, 2 waived" >expect &&
+	test_cmp expect summary
+'
+
+test_expect_success 'checkpatch: a waiver for v5 does not cover the same finding in 0001' '
+	. "$FUNCS" &&
+	printf "BLOCK_COMMENT_STYLE fs/fuse/fuse_i.h\n" >"$PATCHES_DIR/0001-mini.patch.findings" &&
+	test_when_finished "rm -f \"$PATCHES_DIR\"/*.findings" &&
+	step checkpatch incremental &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^1 finding\(s\) not waived, first: .*0001-mini.patch: CHECK:BLOCK_COMMENT_STYLE fs/fuse/fuse_i.h: a finding of the stand-in checkpatch$" summary
+'
+
+test_expect_success 'checkpatch: a waived type in another file is not waived' '
+	. "$FUNCS" &&
+	printf "BLOCK_COMMENT_STYLE fs/fuse/inode.c\n" >"$PATCHES_DIR/v5-0002-mini.patch.findings" &&
+	test_when_finished "rm -f \"$PATCHES_DIR\"/*.findings" &&
+	step checkpatch v5 &&
+	test "$(cat rc)" = 1 &&
+	test_grep "not waived, first: .*v5-0002-mini.patch: CHECK:BLOCK_COMMENT_STYLE fs/fuse/inode.c:" summary
+'
+
+test_expect_success 'checkpatch: a checkpatch that stops early is an ERROR (5)' '
+	. "$FUNCS" &&
+	cp "$CACHE_DIR/checkpatch-6.12/scripts/checkpatch.pl" saved.pl &&
+	test_when_finished "cp saved.pl \"$CACHE_DIR/checkpatch-6.12/scripts/checkpatch.pl\"" &&
+	echo "die \"Can not open spelling.txt\\n\";" >"$CACHE_DIR/checkpatch-6.12/scripts/checkpatch.pl" &&
+	step checkpatch incremental &&
+	test "$(cat rc)" = 5 &&
+	test_grep "^the tool broke: .*0001-mini.patch: checkpatch \(6.12\) did not run to the end" summary
+'
+test_expect_success 'a static step: a finding the base does not have fails, naming it' '
+	. "$FUNCS" && step apply noisy && test "$(cat rc)" = 0 &&
+	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" noisy >log 2>&1 || rc=$? &&
+	test $rc = 1 &&
+	echo "2 new, first: fs/fuse/inode.c: warning: variable '\''x'\'' set but not used [-Wunused-but-set-variable] (base 0, variant 2; all: $PWD/vd/fake-new.txt)" >expect &&
+	test_cmp expect summary &&
+	test_grep "^fake_new=2$" vd/facts
+'
+
+test_expect_success 'a static step: no new finding passes; the base findings are reused' '
+	. "$FUNCS" && step apply incremental && test "$(cat rc)" = 0 &&
+	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	test $rc = 0 &&
+	echo "no new fake findings (base 0, variant 0)" >expect &&
+	test_cmp expect summary &&
+	test_grep "^== base v4: findings reused from " log
+'
+
+test_expect_success 'a static step whose tool fails with no new finding is an ERROR (5)' '
+	. "$FUNCS" && step apply incremental &&
+	rc=0 && FAKE_RC=2 DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	test $rc = 5 &&
+	echo "make FAKE=1 fs/fuse/ failed (exit 2) on the variant, the tool broke: fake: error: out of memory" >expect &&
+	test_cmp expect summary
+'
+
+test_expect_success 'static-findings.sh: a bad subcommand is one usage line and exit 1' '
+	test_must_fail bash "$PROJECT_DIR/scripts/static-findings.sh" bogus 2>err &&
+	test_grep "^static-findings: error: usage: static-findings.sh normalise RAW TREE_DIR" err
+'
+test_done
