@@ -41,8 +41,8 @@ run_dir=$(cd "$run_dir" && pwd -P)
 summary=$run_dir/summary.json
 [ -f "$summary" ] || die "$run_dir has no summary.json: not a finished check-series run (run make check-series first)"
 require_tool jq jq
-jq -e '.schema == 1 and (.results | type == "array") and (.target | type == "object")' "$summary" >/dev/null 2>&1 ||
-	die "$summary is not a check-series summary (schema 1): the run did not finish; run make check-series again"
+jq -e '(.schema == 1 or .schema == 2) and (.results | type == "array") and (.target | type == "object")' "$summary" >/dev/null 2>&1 ||
+	die "$summary is not a check-series summary (schema 1 or 2): the run did not finish; run make check-series again"
 
 origin=${KCIDB_ORIGIN:-local}
 [[ $origin =~ ^[a-z0-9_]+$ ]] ||

@@ -178,9 +178,13 @@ static_findings_of() {
 
 # static_tool_error RAW: the line that says why the tool failed.
 static_tool_error() {
-	local f
-	for f in "$1.err" "$1"; do
-		[ -s "$f" ] && grep -m1 -E 'No OCaml|not found|[Ee]rror|failed' "$f" && return
+	local f re
+	# The tool's own words first (spatch prints them where coccicheck
+	# sends its output), make's "Error 1" only when there are none.
+	for re in 'No OCaml|not found|[Cc]annot|[Ff]atal' '[Ee]rror|failed'; do
+		for f in "$1" "$1.err"; do
+			[ -s "$f" ] && grep -m1 -E "$re" "$f" && return
+		done
 	done
 	tail -n 1 "$1" 2>/dev/null || echo "see the log"
 }
