@@ -1,7 +1,7 @@
 #!/bin/bash
 # deps.sh: install the Debian packages the project needs, once.
 #
-#   deps.sh [FEATURE...]   install what `packages` names for base and each
+#   deps.sh [FEATURE...]   install what the table below names for base and each
 #                          FEATURE (fuzz, mail-test, lava, lab), plus each
 #                          selected arch's packages (ARCHS=, arches/*.conf)
 #   deps.sh --list         every package of every feature and arch, one a line
@@ -10,19 +10,93 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 # An arch record with DPKG_ARCH= other than the host's has that foreign
 # architecture added to dpkg first.  Recommends are never installed, so
-# `packages` names everything a program runs, even what a Recommends brings.
+# the table names everything a program runs, even what a Recommends brings.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES_FILE=${PACKAGES_FILE:-$PROJECT_DIR/packages}
+# The Debian (bookworm) packages this project needs, one a line: data, not
+# code.  Add a package here, never install one by hand (a hand install hides
+# a missing line until a fresh machine fails).
+#
+#   package    feature    why (the program run, and who runs it)
+#
+# Features: base is installed for every make verb; the others only when
+# their verb or test runs (deps.sh FEATURE...).  Each arch adds its own
+# packages from arches/<arch>.conf (QEMU, cross gcc, EXTRA_PACKAGES).
+packages_table() {
+	cat <<'EOT'
+# -- what every script runs (the shell and its everyday tools) ---------------
+bash              base   every script
+coreutils         base   cat, cp, mv, sort, sha256sum, timeout, date, ... in every script
+findutils         base   find, xargs
+grep              base   grep in every script
+sed               base   sed in every script
+gawk              base   awk: the kernel's scripts and ours (a fresh image's awk is mawk; we name gawk so both behave alike)
+diffutils         base   diff, cmp (tests, static findings)
+tar               base   unpacking Debian's kernel source tarballs
+xz-utils          base   the .tar.xz kernel source tarballs
+gzip              base   gzip (kernel build)
+util-linux        base   setsid, script (a pseudo-terminal for make send SEND=1 tests), flock
+procps            base   ps, pkill (stopping QEMU and backends)
+bsdutils          base   script (pseudo-terminal), logger
+make              base   every verb; the kernel's build
+git               base   scratch trees, git am, format-patch, patch-id
+git-email         base   git send-email (make send SEND=1 / REFLECT=1)
+libmailtools-perl base   git send-email's Mail::Address (git-email only Recommends it; without it send-email dies)
+libio-socket-ssl-perl base  git send-email to a TLS mail server (sendemail.smtpEncryption; a Recommends)
+libauthen-sasl-perl base   git send-email's SMTP AUTH (sendemail.smtpUser; a Recommends)
+jq                base   summary.json
+# -- kernel build ------------------------------------------------------------
+gcc               base   the kernel and the host programs (oracle, vhost-user-fs)
+libc6-dev         base   host programs, the static guest programs
+flex              base   kernel build (kconfig lexer)
+bison             base   kernel build (kconfig parser)
+bc                base   kernel build (timeconst)
+libelf-dev        base   kernel build (objtool)
+libssl-dev        base   kernel build (sign-file, extract-cert)
+cpio              base   usr/gen_init_cpio's peers; initrd inspection
+kmod              base   kernel build's depmod check
+perl              base   scripts/checkpatch.pl, get_maintainer.pl, kernel build helpers
+python3           base   the kernel's Python helpers, b4, spatch's Python rules (/usr/bin/python3)
+ccache            base   kernel builds shared across trees and clones
+pkg-config        base   libfuse flags for the memfd selftest's fuse_mnt
+libfuse-dev       base   memfd selftest's fuse_mnt, linked statically (libfuse.a)
+linux-source-6.1  base   the embedded default target (Debian's 6.1 source)
+linux-source-6.12 base   checkpatch.pl new enough for Closes: (always the 6.12 one)
+# -- static analysis ----------------------------------------------------------
+sparse            base   make C=2
+coccinelle        base   spatch for make coccicheck
+ocaml             base   ocamlopt: spatch compiles the kernel's OCaml script rules with it (coccinelle does not depend on it)
+quilt             base   quilt push -a in the apply step
+patch             base   quilt's patch(1)
+# -- mail ---------------------------------------------------------------------
+b4                base   make send (b4 send -o), make am (b4 am)
+# -- tests ---------------------------------------------------------------------
+valgrind          base   tests run the host programs under memcheck
+shellcheck        base   the project's own scripts are shellcheck-clean (tests)
+# -- mail-test: the SMTP round trip (tests/t9100-smtp-roundtrip.sh) ----------
+python3-aiosmtpd  mail-test  a real SMTP server on 127.0.0.1 that t9100 sends to (/usr/bin/python3 -m aiosmtpd)
+# -- lava: LAVA jobs run here with the real dispatcher (make lava, BACKEND=lava, t1010, t1020)
+lava-common       lava   lava_common.schemas.validate: t1010 validates every job make lava writes (/usr/bin/python3)
+lava-dispatcher   lava   lava-run: BACKEND=lava boots each guest test through LAVA without a server (scripts/boot-lava.sh)
+lavacli           lava   submitting the same jobs to a LAVA lab (LAVA_URL=, scripts/lava-lab.sh)
+curl              base   make kcidb-submit: POSTs results/<run>/kcidb.json to KCIDB_REST as kci-dev does
+# -- lab: a real LAVA lab on 127.0.0.1 (make test-lab) --------------------------
+lava-server       lab    the LAVA server make test-lab submits to (with its PostgreSQL)
+postgresql        lab    lava-server's database (make test-lab)
+# -- fuzzing (make fuzz) --------------------------------------------------------
+clang             fuzz   libFuzzer harnesses of oracle/ and vhost-user-fs/ (scripts/fuzz.sh)
+libclang-rt-14-dev fuzz  libFuzzer and the ASan/UBSan runtimes for clang (only a Recommends of clang)
+EOT
+}
 
 # feature_packages FEATURE...: the packages of those features, file order.
 feature_packages() {
-	awk -v want=" $* " '!/^[[:space:]]*#/ && NF >= 2 && index(want, " " $2 " ") { print $1 }' "$PACKAGES_FILE"
+	awk -v want=" $* " '!/^[[:space:]]*#/ && NF >= 2 && index(want, " " $2 " ") { print $1 }' <(packages_table)
 }
 
 all_features() {
-	awk '!/^[[:space:]]*#/ && NF >= 2 { print $2 }' "$PACKAGES_FILE" | awk '!seen[$0]++'
+	packages_table | awk '!/^[[:space:]]*#/ && NF >= 2 { print $2 }' | awk '!seen[$0]++'
 }
 
 # arch_packages ARCH: the packages its record names.
@@ -43,7 +117,7 @@ esac
 
 known=" $(all_features | tr '\n' ' ') "
 for f in "$@"; do
-	case $known in *" $f "*) ;; *) die "unknown feature '$f': known are${known}(see the packages file)" ;; esac
+	case $known in *" $f "*) ;; *) die "unknown feature '$f': known are${known}(see the table in scripts/deps.sh)" ;; esac
 done
 
 if [ "$mode" = list ]; then

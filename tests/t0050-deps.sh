@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every external command the project runs, and the ones its tools run (a
 # list by hand, tests/data/commands), comes from a Debian package that
-# `packages` names or that one of those brings as a dependency: a fresh
+# the table in scripts/deps.sh names or that one of those brings as a dependency: a fresh
 # machine gets it from scripts/deps.sh, not from whoever set this one up.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
@@ -92,7 +92,7 @@ test_expect_success 'every command the project runs comes from a named package' 
 		if [ -z "$pkg" ]; then
 			echo "$w ($path) is not from a Debian package: the project must run the Debian one" >>unmapped
 		elif ! grep -qx "$pkg" closure; then
-			echo "$w ($path) is from $pkg, which packages does not name or bring" >>unmapped
+			echo "$w ($path) is from $pkg, which the table in scripts/deps.sh does not name or bring" >>unmapped
 		else
 			echo "$w: $pkg"
 		fi
