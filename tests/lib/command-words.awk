@@ -9,8 +9,20 @@ function emit(w) {
 	if (w ~ /^(\/usr)?\/s?bin\/[A-Za-z0-9_.+-]+$/ || w ~ /^[a-z][a-z0-9_.+-]*$/)
 		print w
 }
+# Here-document bodies are data (tables, programs for other interpreters),
+# not shell commands: skipped up to their terminator.
+heredoc != "" {
+	t = $0
+	sub(/^\t+/, "", t)
+	if (t == heredoc) heredoc = ""
+	next
+}
 {
 	line = $0
+	if (match(line, /<<-?[ \t]*['"]?[A-Za-z_][A-Za-z0-9_]*/)) {
+		heredoc = substr(line, RSTART, RLENGTH)
+		sub(/^<<-?[ \t]*['"]?/, "", heredoc)
+	}
 	# Comments: whole-line, and " # ..." at the end.
 	if (line ~ /^[ \t]*#/) next
 	sub(/[ \t]#[ \t].*$/, "", line)
