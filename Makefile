@@ -5,11 +5,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps check-series test bench send am mutants fuzz lava kcidb-submit clean
+.PHONY: help deps check-series test test-lab bench send am mutants fuzz lava kcidb-submit clean
 
 help:
 	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N)"
 	@echo "make test           the project's own tests; ends with 'N passed, N failed'"
+	@echo "make test-lab       a real LAVA lab on 127.0.0.1, set up and torn down: make lava's jobs submitted by scripts/lava-submit.sh (RUN_DIR=; minutes; not in make test)"
 	@echo "make lava           LAVA job definitions for every variant x arch x test, from the cache's kernels, into results/lava (ARTIFACT_URL=)"
 	@echo "make kcidb-submit   POST results/latest/kcidb.json to KCIDB_REST=https://TOKEN@HOST/submit (DRY_RUN=1 prints the request)"
 	@echo "make bench          time cold/warm/one-line-edit check-series runs into bench/results.md"
@@ -31,6 +32,11 @@ check-series: deps
 test: deps
 	@bash scripts/deps.sh mail-test lava
 	@bash tests/run
+
+# Not part of make test: it installs lava-server and runs a whole lab.
+test-lab: deps
+	@bash scripts/deps.sh lava lab
+	@bash tests/lab/t-lab.sh
 
 bench: deps
 	@bash scripts/bench.sh

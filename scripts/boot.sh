@@ -70,9 +70,11 @@ virtiofs_*)
 	# QEMU is the vhost-user client: the backend must listen first.
 	# The guest needs shared memory for vhost-user.
 	sockdir=$(mktemp -d)
-	make -s -C "$PROJECT_DIR/vhost-user-fs" O="$CACHE_DIR/tools/vhost-user-fs" >&2
+	# Built once per content (scripts/programs.sh): boots side by side
+	# never build it at the same time in the same place.
+	programs=${PROGRAMS_DIR:-$(bash "$PROJECT_DIR/scripts/programs.sh" host)} || exit "$STEP_ERROR"
 	: >"$log.violations"
-	"$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs" --socket "$sockdir/fs.sock" \
+	"$programs/vhost-user-fs" --socket "$sockdir/fs.sock" \
 		--violations "$log.violations" --trace "$log.backend" &
 	backend_pid=$!
 	for _ in $(seq 50); do [ -S "$sockdir/fs.sock" ] && break; sleep 0.1; done
@@ -97,7 +99,7 @@ echo "+ ${cmd[*]}" >&2
 rc=0
 # The serial console is QEMU's stdout; its own complaints go to stderr,
 # kept apart so that "QEMU never started" is never read as a guest log.
-timeout -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>"$log.qemu-stderr" </dev/null || rc=$?
+timeout --foreground -k 5 "$timeout_s" "${cmd[@]}" >"$log" 2>"$log.qemu-stderr" </dev/null || rc=$?
 if [ -n "$backend_pid" ]; then
 	# The backend ends when QEMU disconnects; make sure of it.
 	for _ in $(seq 30); do kill -0 "$backend_pid" 2>/dev/null || break; sleep 0.1; done

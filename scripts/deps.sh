@@ -79,11 +79,11 @@ python3-aiosmtpd  mail-test  a real SMTP server on 127.0.0.1 that t9100 sends to
 # -- lava: LAVA jobs run here with the real dispatcher (make lava, BACKEND=lava, t1010, t1020)
 lava-common       lava   lava_common.schemas.validate: t1010 validates every job make lava writes (/usr/bin/python3)
 lava-dispatcher   lava   lava-run: BACKEND=lava boots each guest test through LAVA without a server (scripts/boot-lava.sh)
-lavacli           lava   submitting the same jobs to a LAVA lab (LAVA_URL=, scripts/lava-lab.sh)
+lavacli           lava   submitting the same jobs to a LAVA lab (LAVA_URL=, scripts/lava-submit.sh)
 curl              base   make kcidb-submit: POSTs results/<run>/kcidb.json to KCIDB_REST as kci-dev does
 # -- lab: a real LAVA lab on 127.0.0.1 (make test-lab) --------------------------
-lava-server       lab    the LAVA server make test-lab submits to (with its PostgreSQL)
-postgresql        lab    lava-server's database (make test-lab)
+lava-server       lab    the LAVA server make test-lab submits to: lava-server manage, gunicorn3 (its Depends), lava-worker from lava-dispatcher
+postgresql        lab    lava-server's database: tests/lab/t-lab.sh runs a cluster of its own (initdb, pg_ctl, psql)
 # -- fuzzing (make fuzz) --------------------------------------------------------
 clang             fuzz   libFuzzer harnesses of oracle/ and vhost-user-fs/ (scripts/fuzz.sh)
 libclang-rt-14-dev fuzz  libFuzzer and the ASan/UBSan runtimes for clang (only a Recommends of clang)

@@ -278,6 +278,7 @@ for v in "${variants[@]}"; do
 		outputs='[]'
 		cfg_url=""
 		if [ -n "$image" ] && [ -f "$image" ]; then
+			# shellcheck disable=SC2153 # IMAGE comes from the arch record
 			outputs=$(jq -cn --arg n "$(basename "$IMAGE")" --arg u "$(url_of "$image")" '[{name: $n, url: $u}]')
 			[ ! -f "$(dirname "$image")/config" ] || cfg_url=$(url_of "$(dirname "$image")/config")
 		fi
@@ -342,7 +343,8 @@ for v in "${variants[@]}"; do
 				seen[$t]=1
 				status=$got
 				[ "$sig" != oracle-error ] || status=ERROR
-				serial=$vdir/boot-$a-$t-$r.serial.log
+				serial=$vdir/boot/$a-$t-$r/boot-$a-$t-$r.serial.log
+				[ -f "$serial" ] || serial=$vdir/boot-$a-$t-$r.serial.log
 				tstart="" tlog=""
 				if [ -f "$serial" ]; then
 					tstart=$(started "$serial" "$secs")

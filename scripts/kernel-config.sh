@@ -13,7 +13,7 @@ arch_load "${1:?usage: kernel-config.sh ARCH OUT}"
 out=${2:?usage: kernel-config.sh ARCH OUT}
 B=$(build_dir).kconfig
 export KBUILD_OUT=$B
-T=$(target_dir)
+T=$(source_dir)
 mkdir -p "$B"
 mapfile -t frags < <(kconfig_fragments)
 

@@ -16,6 +16,7 @@ export PROJECT_DIR CACHE_DIR RESULTS_ROOT VARIANTS_FILE PATCHES_DIR
 # shellcheck disable=SC2034
 EMBEDDED_PACKAGE=linux-source-6.1
 EMBEDDED_TARBALL=${EMBEDDED_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+# shellcheck disable=SC2034 # used by lib/git.sh
 EMBEDDED_BACKPORTS=$PATCHES_DIR/stable-6.1
 # The newest checkpatch at hand is always Debian's 6.12 one.
 # shellcheck disable=SC2034
@@ -105,182 +106,20 @@ hash_string() {
 	printf '%s' "$*" | sha256sum | cut -c1-16
 }
 
-# ---- variants: the one declarative file ------------------------------------
-
-_variant_line() {
-	awk -v n="$1" '!/^[[:space:]]*#/ && NF && $1 == n { print; exit }' "$VARIANTS_FILE"
-}
-
-variant_names() {
-	awk '!/^[[:space:]]*#/ && NF { print $1 }' "$VARIANTS_FILE"
-}
-
-variant_exists() {
-	[ -n "$(_variant_line "$1")" ]
-}
-
-variant_base() {
-	_variant_line "$1" | awk '{ print $2 }'
-}
-
-# variant_patches NAME: the patch file names, one a line (none for "-").
-variant_patches() {
-	_variant_line "$1" | awk '{ if ($3 != "-") { n = split($3, p, ","); for (i = 1; i <= n; i++) print p[i] } }'
-}
-
-variant_same_as() {
-	_variant_line "$1" | awk '{ print $4 }'
-}
-
-# variant_expect NAME: "TEST VERDICT" lines.
-variant_expect() {
-	_variant_line "$1" | awk '{ for (i = 5; i <= NF; i++) { split($i, kv, "="); print kv[1], kv[2] } }'
-}
-
-# selected_variants: VARIANTS= (comma or space separated) or all, checked.
-selected_variants() {
-	local v list
-	list=${VARIANTS:-$(variant_names | tr '\n' ' ')}
-	for v in ${list//,/ }; do
-		variant_exists "$v" ||
-			die "unknown variant '$v' in VARIANTS=: known are $(variant_names | tr '\n' ' ')(see the variants file)"
-		echo "$v"
-	done
-}
-
-# variant_bases: the distinct bases named in the variants file.
-variant_bases() {
-	awk '!/^[[:space:]]*#/ && NF { print $2 }' "$VARIANTS_FILE" | sort -u
-}
-
-# ---- targets ----------------------------------------------------------------
-
-# target_id: which tree the run works on: the embedded default or the
-# user's LINUX_TREE (a scratch clone of it, keyed by its path).
-target_id() {
-	if [ -n "${LINUX_TREE:-}" ]; then
-		echo "user-$(hash_string "$(realpath -m "$LINUX_TREE")" | cut -c1-10)"
-	else
-		echo "embedded-6.1"
-	fi
-}
-
-target_kind() {
-	if [ -n "${LINUX_TREE:-}" ]; then echo linux-next; else echo embedded; fi
-}
-
-target_dir() {
-	echo "$CACHE_DIR/trees/$(target_id)"
-}
-
-# patch_file NAME: the file to apply for patch NAME on this target: the
-# stable-6.1 backport of the same name on the embedded target, if any.
-patch_file() {
-	if [ "$(target_kind)" = embedded ] && [ -f "$EMBEDDED_BACKPORTS/$1" ]; then
-		echo "$EMBEDDED_BACKPORTS/$1"
-	elif [ -f "$PATCHES_DIR/$1" ]; then
-		echo "$PATCHES_DIR/$1"
-	else
-		die "patch '$1' named in $(basename "$VARIANTS_FILE") is not in patches/: fix the variants file"
-	fi
-}
-
-# base_ref BASE: the ref prepare-target.sh made for a base in the target.
-base_ref() {
-	echo "refs/tags/check-series/base/$1"
-}
-
-variant_ref() {
-	echo "refs/tags/check-series/variant/$1"
-}
-
-# tgit ARGS: git in the target tree.
-tgit() {
-	git -C "$(target_dir)" "$@"
-}
-
-# fuse_alloc_inode_has_init FILE: does fuse_alloc_inode() in FILE (an
-# fs/fuse/inode.c) already initialise submount_lookup?
-fuse_alloc_inode_has_init() {
-	awk '/^static struct inode \*fuse_alloc_inode\(/ { f = 1 }
-	     f && /fi->submount_lookup = NULL;/ { found = 1 }
-	     f && /^}/ { f = 0 }
-	     END { exit !found }' "$1"
-}
-
-# ---- architectures: one record each under arches/ ----------------------------
-
-arch_names() {
-	local f
-	for f in "$PROJECT_DIR"/arches/*.conf; do basename "$f" .conf; done
-}
-
-# selected_arches: ARCHS= (comma or space separated) or every arch under
-# arches/, checked.
-selected_arches() {
-	local words a
-	for words in ${ARCHS:-$(arch_names)}; do
-		for a in ${words//,/ }; do
-			[ -f "$PROJECT_DIR/arches/$a.conf" ] ||
-				die "unknown arch '$a' in ARCHS=: known are $(arch_names | tr '\n' ' ')(see arches/)"
-			echo "$a"
-		done
-	done
-}
-
-# arch_load NAME: sets KERNEL_ARCH CROSS_COMPILE IMAGE QEMU QEMU_PACKAGE
-# QEMU_MACHINE CONSOLE FRAGMENT TOOLCHAIN_PACKAGE from arches/NAME.conf.
-arch_load() {
-	[ -f "$PROJECT_DIR/arches/$1.conf" ] || die "no arches/$1.conf"
-	# Optional fields must not leak from the previously loaded record.
-	unset DPKG_ARCH LIBFUSE_A LIBFUSE_PACKAGE LIBFUSE_LDLIBS EXTRA_PACKAGES FRAGMENT
-	# shellcheck source=../arches/x86_64.conf
-	. "$PROJECT_DIR/arches/$1.conf"
-	ARCH_NAME=$1
-}
-
-# kconfig_fragments: our fragments plus the arch's, in merge order.
-kconfig_fragments() {
-	local f
-	for f in "$PROJECT_DIR"/kconfig/*.config; do
-		case $(basename "$f") in arch-*) continue ;; esac
-		echo "$f"
-	done
-	[ -z "${FRAGMENT:-}" ] || echo "$PROJECT_DIR/kconfig/$FRAGMENT"
-}
-
-build_dir() {
-	echo "$CACHE_DIR/build/$(target_id)-$ARCH_NAME"
-}
-
-# kmake ARGS: make in the target tree for the loaded arch, out of tree.
-kmake() {
-	local cc=${CROSS_COMPILE:-}gcc
-	# ccache keyed on paths relative to the cache: a tree extracted again,
-	# or another clone of this project, still hits.
-	command -v ccache >/dev/null 2>&1 && cc="ccache $cc" && export CCACHE_BASEDIR=$CACHE_DIR
-	make -C "$(target_dir)" O="${KBUILD_OUT:-$(build_dir)}" ARCH="$KERNEL_ARCH" \
-		CROSS_COMPILE="${CROSS_COMPILE:-}" CC="$cc" "$@"
-}
-
-# ---- the series as mailed (send.sh, am.sh) ----------------------------------
-
-# series_patches: the patch files of the mailed series, in mailing order:
-# every variant's patches in the variants file's order, each once.
-series_patches() {
-	local v
-	for v in $(variant_names); do
-		variant_patches "$v"
-	done | awk '!seen[$0]++'
-}
-
-# patch_subject FILE: the Subject of a patch file or mail, unfolded.
-patch_subject() {
-	awk '/^$/ { exit } s && /^[ \t]/ { sub(/^[ \t]+/, " "); s = s $0; next }
-	     s { exit } /^Subject: / { s = substr($0, 10) } END { print s }' "$1"
-}
-
-# subject_title SUBJECT: the subject without its [PATCH ...] prefix.
-subject_title() {
-	sed -E 's/^(\[[^]]*\][[:space:]]*)+//' <<<"$1"
-}
+# ---- the rest, split by concern ------------------------------------------------
+# Every file here is an input of every cached verdict (job.sh hashes them).
+LIB_FILES=("$PROJECT_DIR/scripts/lib.sh")
+for _lib in variants git arch cache series; do
+	LIB_FILES+=("$PROJECT_DIR/scripts/lib/$_lib.sh")
+done
+unset _lib
+# shellcheck source=lib/variants.sh
+. "$PROJECT_DIR/scripts/lib/variants.sh"
+# shellcheck source=lib/git.sh
+. "$PROJECT_DIR/scripts/lib/git.sh"
+# shellcheck source=lib/arch.sh
+. "$PROJECT_DIR/scripts/lib/arch.sh"
+# shellcheck source=lib/cache.sh
+. "$PROJECT_DIR/scripts/lib/cache.sh"
+# shellcheck source=lib/series.sh
+. "$PROJECT_DIR/scripts/lib/series.sh"

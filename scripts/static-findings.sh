@@ -11,7 +11,6 @@
 #   STATIC_WHAT            the command, for logs and summaries
 #   STATIC_NOISE=(...)     extended regexps of known-noise findings, one a
 #                          line with a comment saying why (may be empty)
-#   STATIC_DIR_SUFFIX      optional: a build directory of the step's own
 #   static_tool_version    prints the versions the findings depend on
 #   static_tool_run RAW    runs the tool on the checked-out tree, writes the
 #                          output that holds the findings to RAW, logs the
@@ -48,8 +47,9 @@ static_normalise() {
 		if (index(p, T) == 1) p = substr(p, length(T) + 1)
 		else if (index(p, B) == 1) p = substr(p, length(B) + 1)
 		# ccache (CCACHE_BASEDIR is the cache) makes gcc name sources
-		# relative to the build directory: ../../trees/<id>/fs/...
-		sub(/^(\.\.\/)+trees\/[^\/]+\//, "", p)
+		# relative to the build directory: ../../trees/<id>/fs/... or
+		# ../../work/<id>/<lane>/fs/...
+		sub(/^(\.\.\/)+(trees\/[^\/]+|work\/[^\/]+\/[^\/]+)\//, "", p)
 		sub(/^\.\//, "", p)
 		return p
 	}
@@ -110,69 +110,90 @@ static_filter() {
 	mv "$tmp" "$1"
 }
 
-# static_config_key: what the analysis .config depends on: the same inputs
-# as the build step's kernel, and the base tree it is made on (Kconfig).
+# static_config_key BASE_TREE: what the analysis .config depends on: the
+# same inputs as the build step's kernel, and the base tree it is made on
+# (Kconfig).
 static_config_key() {
-	local base_tree=$1 frags
-	arch_load "$STATIC_ARCH"
-	mapfile -t frags < <(kconfig_fragments)
-	hash_string "$(target_id) $base_tree $STATIC_ARCH $(hash_files "$PROJECT_DIR/arches/$STATIC_ARCH.conf" \
-		"${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -1)"
+	hash_string "$(target_id) $1 $STATIC_ARCH $(config_key "$STATIC_ARCH")"
 }
 
-# static_inputs VARIANT: every input of the verdict, and of the base's
-# findings.  Prints "VARIANT_TREE BASE_KEY" (BASE_KEY: the base findings'
-# cache name).
+# static_inputs VARIANT: every input of the verdict.  Prints
+# "VARIANT_TREE BASE_TREE KEY" (KEY: the tool, the config's inputs, the
+# versions and the scripts the findings depend on; the trees aside: a
+# tree's findings are kept by its id and its config's contents, so that
+# equal trees on different bases share them).
 static_inputs() {
-	local v=$1 base vtree btree ckey
-	base=$(variant_base "$v")
-	vtree=$(tgit rev-parse -q --verify "$(variant_ref "$v")^{tree}" || echo none)
-	btree=$(tgit rev-parse -q --verify "$(base_ref "$base")^{tree}" || echo none)
-	ckey=$(static_config_key "$btree")
-	# The base findings depend on the step (its command and noise
-	# filters), this helper, lib.sh (kmake), the tools and the config.
-	echo "$vtree $(hash_string "$STATIC_TOOL $btree $ckey $(static_tool_version | tr '\n' ' ') $(hash_files "$0" "$STATIC_HELPER" "$PROJECT_DIR/scripts/lib.sh")")"
+	local v=$1 vtree btree
+	vtree=$(plan_tree "$v")
+	btree=$(tgit rev-parse -q --verify "$(base_ref "$(variant_base "$v")")^{tree}" || echo none)
+	echo "$vtree $btree $(hash_string "$STATIC_TOOL $(config_key "$STATIC_ARCH") $(static_tool_version | tr '\n' ' ') $(hash_files "$0" "$STATIC_HELPER" "${LIB_FILES[@]}")")"
 }
 
-# static_prepare BASE_TREE: the analysis build directory, configured like
-# the build step's kernel and prepared.  Out of tree and apart from the
-# build step's directory, so the kernel's objects are never touched.  The
-# .config is made once per base (kernel-config.sh takes ~20 s) and copied
-# in only when it differs, so kbuild does not rebuild for nothing.
-static_prepare() {
-	local btree=$1 base=$2 ckey cfg
+# static_config BASE: the analysis .config, made once per base tree on the
+# base (kernel-config.sh takes ~20 s); prints its path.
+static_config() {
+	local base=$1 btree ckey cfg
+	btree=$(tgit rev-parse "$(base_ref "$base")^{tree}")
 	ckey=$(static_config_key "$btree")
 	cfg=$CACHE_DIR/static/config/$ckey.config
 	if [ ! -f "$cfg" ]; then
 		mkdir -p "$CACHE_DIR/static/config"
-		tgit checkout -q -f --detach "$(base_ref "$base")"
-		echo "== .config (kernel-config.sh $STATIC_ARCH), made on $base"
+		lane_checkout "$(base_ref "$base")"
+		echo "== .config (kernel-config.sh $STATIC_ARCH), made on $base" >&2
 		bash "$PROJECT_DIR/scripts/kernel-config.sh" "$STATIC_ARCH" "$cfg.tmp.$$" \
 			>"$VARIANT_DIR/$STATIC_TOOL-config.log" 2>&1 ||
-			{ tail -n 5 "$VARIANT_DIR/$STATIC_TOOL-config.log"; return 1; }
+			{ tail -n 5 "$VARIANT_DIR/$STATIC_TOOL-config.log" >&2; return 1; }
 		mv "$cfg.tmp.$$" "$cfg"
 	fi
+	echo "$cfg"
+}
+
+# static_prepare CONFIG: the lane's analysis build directory, configured
+# with CONFIG and prepared.  Apart from the kernels' build directories, so
+# their objects are never touched.  The .config is copied in only when it
+# differs, so kbuild does not rebuild for nothing.
+static_prepare() {
 	mkdir -p "$KBUILD_OUT"
-	cmp -s "$cfg" "$KBUILD_OUT/.config" || cp "$cfg" "$KBUILD_OUT/.config"
+	cmp -s "$1" "$KBUILD_OUT/.config" || cp "$1" "$KBUILD_OUT/.config"
 	echo "== make olddefconfig prepare (O=$KBUILD_OUT)"
-	kmake -j"$STATIC_JOBS" olddefconfig prepare >"$VARIANT_DIR/$STATIC_TOOL-prepare.log" 2>&1 ||
+	# shellcheck disable=SC2046 # make_jobs is one word or none
+	kmake $(make_jobs "$STATIC_JOBS") olddefconfig prepare >"$VARIANT_DIR/$STATIC_TOOL-prepare.log" 2>&1 ||
 		{ tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-prepare.log"; return 1; }
 }
 
-# static_findings_of REF LABEL: check out REF, run the tool, leave
-# $VARIANT_DIR/TOOL-LABEL.raw and .txt.  Returns the tool's exit status.
-# It is called under `if !` and `||`, where set -e is off: every command
-# that matters is checked by hand, and a checkout that did not land on REF
-# is an error, never an analysis of the wrong tree.
+# static_findings_of COMMIT LABEL CONFIG KEY: the findings of COMMIT's
+# tree in $VARIANT_DIR/TOOL-LABEL.raw and .txt.  They are kept by content
+# (the tree id, the config's contents and KEY): a tree analysed once is
+# never analysed again, whichever variant it belongs to (v5's tree is
+# incremental's).  Returns the tool's exit status, 125 when the checkout
+# went wrong.  It is called under `if !` and `||`, where set -e is off:
+# every command that matters is checked by hand.
 static_findings_of() {
-	local ref=$1 label=$2 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw want
-	want=$(tgit rev-parse -q --verify "$ref^{commit}") || { echo "no such ref: $ref" >"$raw"; return 125; }
-	tgit checkout -q -f --detach "$ref" || { echo "git checkout $ref failed" >"$raw"; return 125; }
-	[ "$(tgit rev-parse HEAD)" = "$want" ] || { echo "checkout of $ref left HEAD elsewhere" >"$raw"; return 125; }
-	echo "== $label: $STATIC_WHAT on $(tgit rev-parse --short=12 HEAD)"
+	local ref=$1 label=$2 cfg=$3 key=$4 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw tree store t0
+	tree=$(tgit rev-parse -q --verify "$ref^{tree}") || { echo "no such tree: $ref" >"$raw"; return 125; }
+	store=$CACHE_DIR/static/$STATIC_TOOL/$(hash_string "$tree $(sha256sum <"$cfg" | cut -c1-16) $key")
+	if [ -f "$store.txt" ] && [ -f "$store.raw" ]; then
+		echo "== $label: findings of tree ${tree:0:12} reused from $store.txt"
+		cp "$store.raw" "$raw"
+		cp "$store.txt" "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+		return 0
+	fi
+	(lane_checkout "$ref") >"$raw" 2>&1 || return 125
+	static_prepare "$cfg" || { echo "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)" >"$raw"; return 125; }
+	t0=$(date +%s%N)
+	echo "== $label: $STATIC_WHAT on tree ${tree:0:12} ($(source_dir))"
 	static_tool_run "$raw" || rc=$?
-	static_normalise "$raw" "$(target_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	echo "$label done in $(elapsed_since "$t0")s"
+	static_normalise "$raw" "$(source_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
 	static_filter "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	# Only a clean run is kept: a broken tool is never cached.
+	if [ $rc = 0 ]; then
+		mkdir -p "$(dirname "$store")"
+		cp "$raw" "$store.raw.tmp.$$"
+		cp "$VARIANT_DIR/$STATIC_TOOL-$label.txt" "$store.txt.tmp.$$"
+		mv "$store.raw.tmp.$$" "$store.raw"
+		mv "$store.txt.tmp.$$" "$store.txt"
+	fi
 	return $rc
 }
 
@@ -190,7 +211,7 @@ static_tool_error() {
 }
 
 static_main() {
-	local v=${2:-${1:-}} base vtree bkey store t0 rc nb nv nn ng first
+	local v=${2:-${1:-}} base vtree btree key cfg rc nb nv nn ng first
 	base=$(variant_base "$v")
 	if [ "${1:-}" = --key ]; then
 		# No patches: the variant is its base, nothing can be new.
@@ -199,53 +220,35 @@ static_main() {
 		exit 0
 	fi
 	summary() { echo "$*" >"$STEP_SUMMARY"; }
-	read -r vtree bkey < <(static_inputs "$v")
-	[ "$vtree" != none ] || { summary "no tree: run the apply step first (STEPS=apply,$STATIC_TOOL)"; exit "$STEP_ERROR"; }
+	read -r vtree btree key < <(static_inputs "$v")
 	[ -n "$(variant_patches "$v")" ] || { summary "no patches: the variant is its base"; exit "$STEP_SKIP"; }
+	[ "$vtree" != none ] || { summary "no tree: $(plan_commit "$v" 2>&1 >/dev/null | tail -n 1)"; exit "$STEP_FAIL"; }
 	require_tool "${CROSS_COMPILE:-}gcc" gcc
 	require_tool flex flex
 	require_tool bison bison
 	require_tool bc bc
 	arch_load "$STATIC_ARCH"
-	KBUILD_OUT=$(build_dir).static${STATIC_DIR_SUFFIX:-}
+	export LANE=${LANE:-static-$STATIC_TOOL}
+	KBUILD_OUT=$(build_dir)
 	export KBUILD_OUT
 	require_disk "$CACHE_DIR" 1
 	# One locale for every run: tools' messages must not depend on the
 	# caller's (the normaliser also folds gcc's quotes, see there).
 	export LC_ALL=C
 
-	t0=$(date +%s%N)
-	static_prepare "$(tgit rev-parse "$(base_ref "$base")^{tree}")" "$base" ||
-		{ summary "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)"; exit "$STEP_ERROR"; }
-	echo "prepared in $(elapsed_since "$t0")s"
-
-	# The base's findings are the same for every variant on it: cached.
-	store=$CACHE_DIR/static/$STATIC_TOOL/$bkey
-	if [ -f "$store.txt" ] && [ -f "$store.raw" ]; then
-		echo "== base $base: findings reused from $store.txt"
-		cp "$store.raw" "$VARIANT_DIR/$STATIC_TOOL-base.raw"
-		cp "$store.txt" "$VARIANT_DIR/$STATIC_TOOL-base.txt"
-	else
-		t0=$(date +%s%N)
-		if ! static_findings_of "$(base_ref "$base")" base; then
-			tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-base.raw"
-			summary "$STATIC_WHAT failed on the base $base, the tool broke: $(static_tool_error "$VARIANT_DIR/$STATIC_TOOL-base.raw") (log: $VARIANT_DIR/$STATIC_TOOL.log)"
-			exit "$STEP_ERROR"
-		fi
-		echo "base done in $(elapsed_since "$t0")s"
-		mkdir -p "$(dirname "$store")"
-		cp "$VARIANT_DIR/$STATIC_TOOL-base.raw" "$store.raw.tmp.$$"
-		cp "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$store.txt.tmp.$$"
-		mv "$store.raw.tmp.$$" "$store.raw"
-		mv "$store.txt.tmp.$$" "$store.txt"
-	fi
-
-	t0=$(date +%s%N)
+	cfg=$(static_config "$base") ||
+		{ summary "could not make the analysis .config on $base (log: $VARIANT_DIR/$STATIC_TOOL-config.log)"; exit "$STEP_ERROR"; }
 	rc=0
-	static_findings_of "$(variant_ref "$v")" variant || rc=$?
-	echo "variant done in $(elapsed_since "$t0")s"
+	static_findings_of "$(base_ref "$base")" base "$cfg" "$key" || rc=$?
+	if [ $rc != 0 ]; then
+		tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-base.raw"
+		summary "$STATIC_WHAT failed on the base $base, the tool broke: $(static_tool_error "$VARIANT_DIR/$STATIC_TOOL-base.raw") (log: $VARIANT_DIR/log)"
+		exit "$STEP_ERROR"
+	fi
+	rc=0
+	static_findings_of "$(plan_commit "$v")" variant "$cfg" "$key" || rc=$?
 	if [ $rc = 125 ]; then
-		summary "$(cat "$VARIANT_DIR/$STATIC_TOOL-variant.raw")"
+		summary "$(tail -n 1 "$VARIANT_DIR/$STATIC_TOOL-variant.raw")"
 		exit "$STEP_ERROR"
 	fi
 	static_new "$VARIANT_DIR/$STATIC_TOOL-base.txt" "$VARIANT_DIR/$STATIC_TOOL-variant.txt" \

@@ -2,7 +2,10 @@
 # step-apply.sh VARIANT: apply the variant's patches on its base two ways,
 # as maintainers do: `git am` in the target tree, and `quilt push -a` on the
 # base's files; both must give the same files.  Records the variant commit
-# as refs/tags/check-series/variant/VARIANT and its tree ids as facts.
+# as refs/tags/check-series/variant/VARIANT and its tree ids as facts, and
+# checks that it is the tree every other job uses: the plan's (lib.sh
+# plan_commit, git apply in a scratch index).  Apply jobs use the target's
+# own checkout, one after another.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +44,11 @@ for f in ${files[@]+"${files[@]}"}; do
 	fi
 done
 commit=$(tgit rev-parse HEAD)
+planned=$(plan_tree "$v")
+if [ "$planned" != "$(tgit rev-parse "$commit^{tree}")" ]; then
+	summary "git am gives tree $(tgit rev-parse --short=12 "$commit^{tree}"), the plan (git apply) ${planned:0:12}: the other steps would check another tree"
+	exit 1
+fi
 tgit tag -f "$(variant_ref "$v" | sed 's,^refs/tags/,,')" "$commit" >/dev/null
 {
 	echo "commit=$commit"
@@ -59,7 +67,9 @@ q=$VARIANT_DIR/quilt
 rm -rf "$q"
 mkdir -p "$q/tree" "$q/patches"
 mapfile -t touched < <(grep -h '^diff --git a/' "${files[@]}" | awk '{ print substr($3, 3) }' | sort -u)
-tgit archive "$(base_ref "$base")" -- "${touched[@]}" | tar -x -C "$q/tree"
+# Files a patch creates are not in the base: archive only those that are.
+mapfile -t existing < <(tgit ls-tree -r --name-only "$(base_ref "$base")" -- "${touched[@]}")
+[ ${#existing[@]} = 0 ] || tgit archive "$(base_ref "$base")" -- "${existing[@]}" | tar -x -C "$q/tree"
 for f in "${files[@]}"; do
 	cp "$f" "$q/patches/"
 	basename "$f" >>"$q/patches/series"

@@ -1,23 +1,25 @@
 #!/bin/bash
-# step-boot.sh VARIANT: the VM proof.  For each selected arch, boot the
-# variant's SLUB_DEBUG kernel once per guest test named in the variants
-# file (REPEAT=N times each), judge every serial log with the oracle, and
-# compare with the expectation there.  A control that does not fail is a
-# failure: the proof would have proved nothing.
+# step-boot.sh VARIANT ARCH TEST RUN [KERNEL]: the VM proof, one boot.
+# Boot the variant's SLUB_DEBUG kernel for ARCH (KERNEL, which the plan
+# names; default: found by content, the plan's tree and lib.sh
+# kernel_path) with the guest initrd, run guest test TEST, judge the
+# serial log with the oracle and compare with the variants file's
+# expectation.  check-series runs one such job per arch x test x run
+# (REPEAT=N runs), side by side, then folds them:
 #
-# Exit: 0 every test passed as expected; 2 (XFAIL) every verdict matched
-# and some were expected failures; 1 a verdict differed from its
-# expectation; 5 (ERROR) a boot could not be judged: QEMU or the backend
-# did not start, or the oracle gave no verdict (never a kernel verdict).
+# step-boot.sh --fold VARIANT: the boot step's verdict for VARIANT from the
+# records of its boots ($RUN_DIR/VARIANT/boot/ARCH-TEST-RUN/).  A control
+# that does not fail is a failure: the proof would have proved nothing.
+#
+# Exit (one boot and the fold alike): 0 every test passed as expected;
+# 2 (XFAIL) every verdict matched and some were expected failures; 1 a
+# verdict differed from its expectation; 5 (ERROR) a boot could not be
+# judged: QEMU or the backend did not start, or the oracle gave no verdict
+# (never a kernel verdict).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-v=${2:-${1:-}}
-repeat=${REPEAT:-1}
-[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT=$repeat: give a whole number of runs, 1 or more"
-list=$(selected_arches) || exit 1
-mapfile -t arches <<<"$list"
-mapfile -t expect < <(variant_expect "$v")
+usage="usage: step-boot.sh [--key] VARIANT ARCH TEST RUN [KERNEL] | --fold VARIANT"
 # BACKEND=lava boots through LAVA's own dispatcher (scripts/boot-lava.sh);
 # virtio-fs tests keep the local backend there (it says so in the log).
 case ${BACKEND:-local} in
@@ -25,104 +27,152 @@ local) boot_script=boot.sh ;;
 lava) boot_script=boot-lava.sh ;;
 *) die "BACKEND=$BACKEND: give local or lava" ;;
 esac
-fact() { sed -n "s/^$1=//p" "$FACTS" | tail -n 1; }
 
-oracle_bin() {
-	make -s -C "$PROJECT_DIR/oracle" O="$CACHE_DIR/tools/oracle" >&2
-	echo "$CACHE_DIR/tools/oracle/oracle"
+# want VARIANT TEST: the expected verdict, or nothing.
+want_of() {
+	variant_expect "$1" | awk -v t="$2" '$1 == t { print $2 }'
 }
 
-if [ "${1:-}" = --key ]; then
-	[ ${#expect[@]} -gt 0 ] || exit "$KEY_NA"
-	k="$repeat ${expect[*]} ${BOOT_TIMEOUT:-120} $(hash_files "$PROJECT_DIR"/oracle/*.c "$PROJECT_DIR"/vhost-user-fs/*.[ch] "$PROJECT_DIR/scripts/boot.sh")"
-	k="$k ${BACKEND:-local}"
-	[ "${BACKEND:-local}" = local ] ||
-		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
+# ---- the fold ------------------------------------------------------------------
+if [ "${1:-}" = --fold ]; then
+	v=${2:?$usage}
+	[ -n "$(variant_expect "$v")" ] || exit "$KEY_NA"
+	dir=$RUN_DIR/$v/boot
+	mismatch=() fails=() passes=() errors=() skips=()
+	mapfile -t tests < <(variant_expect "$v" | awk '{ print $1 }')
+	mapfile -t arches < <(selected_arches)
+	nrec=0 first_fp=""
 	for a in "${arches[@]}"; do
-		arch_load "$a"
-		img=$(fact "kernel_$a")
-		k="$k $a:$( [ -f "$img" ] && sha256sum "$img" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a" 2>/dev/null) $("$QEMU" --version 2>/dev/null | head -1)"
+		for test in "${tests[@]}"; do
+			want=$(want_of "$v" "$test")
+			n=0 nfail=0 sig=""
+			# Runs in order: 1, 2, ... 10 (not 1, 10, 2).
+			for rec in $(find "$dir" -mindepth 1 -maxdepth 1 -name "$a-$test-*" 2>/dev/null | sort -t- -k3 -n); do
+				[ -f "$rec/verdict" ] || continue
+				nrec=$((nrec + 1))
+				cat "$rec/log"
+				case $(cat "$rec/verdict") in
+				ERROR) errors+=("$(cat "$rec/summary")"); continue ;;
+				SKIP) skips+=("$(cat "$rec/summary")"); continue ;;
+				esac
+				n=$((n + 1))
+				if [ "$(sed -n 's/^boot_got=//p' "$rec/facts" | tail -n 1)" = FAIL ]; then
+					nfail=$((nfail + 1))
+					[ -n "$sig" ] || sig=$(sed -n 's/^boot_signature=//p' "$rec/facts" | tail -n 1)
+					# The first crash's call-trace fingerprint (arch,
+					# test and run order): two runs compare by it.
+					[ -n "$first_fp" ] || first_fp=$(sed -n 's/^boot_fingerprint=//p' "$rec/facts" | tail -n 1)
+				fi
+			done
+			[ "$n" -gt 0 ] || continue
+			if [ "$want" = FAIL ]; then rate="$a $test failed $nfail/$n"; else rate="$a $test passed $((n - nfail))/$n"; fi
+			echo "expected $want, $rate${sig:+ ($sig)}"
+			if [ "$want" = FAIL ] && [ "$nfail" = "$n" ]; then
+				fails+=("$rate: $sig")
+			elif [ "$want" = PASS ] && [ "$nfail" = 0 ]; then
+				passes+=("$rate")
+			elif [ "$want" = FAIL ]; then
+				mismatch+=("$rate, expected FAIL: the proof proved nothing")
+			else
+				mismatch+=("$a $test failed $nfail/$n, expected PASS: $sig")
+			fi
+		done
 	done
-	echo "$k"
+	[ "$nrec" -gt 0 ] || { echo "no boot was run (no records under $dir)" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
+	[ -z "$first_fp" ] || echo "boot_fingerprint=$first_fp" >>"$FACTS"
+	if [ ${#errors[@]} -gt 0 ]; then
+		(IFS=';'; echo "${#errors[@]} boot(s) could not be judged: ${errors[*]}") >"$STEP_SUMMARY"
+		exit "$STEP_ERROR"
+	fi
+	if [ ${#mismatch[@]} -gt 0 ]; then
+		echo "boot_signature=${mismatch[0]}" >>"$FACTS"
+		(IFS=';'; echo "${mismatch[*]}") >"$STEP_SUMMARY"
+		exit 1
+	fi
+	if [ ${#fails[@]} = 0 ] && [ ${#passes[@]} = 0 ]; then
+		(IFS=';'; echo "${skips[*]}") >"$STEP_SUMMARY"
+		exit "$STEP_SKIP"
+	fi
+	if [ ${#fails[@]} -gt 0 ]; then
+		echo "boot_signature=${fails[0]#*: }" >>"$FACTS"
+		(IFS=';'; echo "as expected: ${fails[*]}${passes[*]:+; ${passes[*]}}") >"$STEP_SUMMARY"
+		exit 2
+	fi
+	(IFS=';'; echo "${passes[*]}") >"$STEP_SUMMARY"
 	exit 0
 fi
 
-oracle=$(oracle_bin)
-mismatch=()
-fails=()
-passes=()
-errors=()
-for a in "${arches[@]}"; do
-	arch_load "$a"
-	kernel=$(fact "kernel_$a")
-	[ -f "$kernel" ] || { echo "$a: no kernel: run the build step first (STEPS=build,boot)" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
-	initrd=$(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a")
-	for line in "${expect[@]}"; do
-		read -r test want <<<"$line"
-		nfail=0
-		sig=""
-		fp=""
-		for r in $(seq "$repeat"); do
-			log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
-			t0=$(date +%s%N)
-			rc=0
-			bash "$PROJECT_DIR/scripts/$boot_script" "$a" "$kernel" "$initrd" "$test" "$log" 2>"$log.boot-stderr" || rc=$?
-			if [ $rc != 0 ] && [ $rc != 124 ]; then
-				errors+=("$a $test run $r: $(tail -n 1 "$log.boot-stderr" | sed "s/^boot: error: //")")
-				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"
-				continue
-			fi
-			args=()
-			[ -f "$log.violations" ] && args=(--violations "$log.violations")
-			# A time limit: the oracle reads hostile guest output.
-			verdict=$(timeout 60 "$oracle" "${args[@]}" "$log" "$test" || true)
-			got="" signature="" function="" detail="" fingerprint=""
-			IFS=$'\t' read -r _ got signature function detail fingerprint <<<"$verdict"
-			if [ -z "$got" ]; then
-				errors+=("$a $test run $r: no verdict from the oracle on $log")
-				echo "$a $test run $r/$repeat: ERROR ${errors[-1]}"
-				continue
-			fi
-			if [ $rc = 124 ]; then
-				got=FAIL signature=hang function=- detail="killed after ${BOOT_TIMEOUT:-120} s: $detail"
-			fi
-			echo "$a $test run $r/$repeat: $got ${signature:--} ${function:--} ($(elapsed_since "$t0") s) $detail"
-			if [ "$got" = FAIL ]; then
-				nfail=$((nfail + 1))
-				[ -n "$sig" ] || sig="$signature $function"
-				# The first crash's call-trace fingerprint: two runs'
-				# crashes compare by it.
-				[ -n "$fp" ] || [ "${fingerprint:--}" = - ] || fp=$fingerprint
-			fi
-		done
-		[ -z "$fp" ] || [ -n "${fingerprint_all:-}" ] || fingerprint_all=$fp
-		rate="$a $test $( [ "$want" = FAIL ] && echo "failed $nfail/$repeat" || echo "passed $((repeat - nfail))/$repeat")"
-		echo "expected $want, $rate${sig:+ ($sig)}"
-		if [ "$want" = FAIL ] && [ $nfail = "$repeat" ]; then
-			fails+=("$rate: $sig")
-		elif [ "$want" = PASS ] && [ $nfail = 0 ]; then
-			passes+=("$rate")
-		elif [ "$want" = FAIL ]; then
-			mismatch+=("$rate, expected FAIL: the proof proved nothing")
-		else
-			mismatch+=("$a $test failed $nfail/$repeat, expected PASS: $sig")
-		fi
-	done
-done
+# ---- one boot ------------------------------------------------------------------
+key_only=0
+[ "${1:-}" != --key ] || { key_only=1; shift; }
+[ $# = 4 ] || [ $# = 5 ] || die "$usage"
+v=$1 a=$2 test=$3 r=$4 kernel=${5:-}
+[[ $r =~ ^[1-9][0-9]*$ ]] || die "RUN=$r: give a run number, 1 or more"
+want=$(want_of "$v" "$test")
+[ -n "$want" ] || { [ $key_only = 1 ] && exit "$KEY_NA"; die "variant $v does not name test $test in the variants file"; }
+[ -n "$kernel" ] || kernel=$(kernel_path "$(plan_tree "$v")" "$a")
+arch_load "$a"
 
-if [ ${#errors[@]} -gt 0 ]; then
-	(IFS=';'; echo "${#errors[@]} boot(s) could not be judged: ${errors[*]}") >"$STEP_SUMMARY"
+if [ $key_only = 1 ]; then
+	[ -f "$kernel" ] || { echo "no $a kernel at $kernel: its build job did not run" >&2; exit 1; }
+	# The programs' directory is named by their sources and compiler.
+	progs=${PROGRAMS_DIR:-$(bash "$PROJECT_DIR/scripts/programs.sh" host)}
+	k="$want $test $r ${BOOT_TIMEOUT:-120} ${BACKEND:-local} ${progs##*/} $(hash_files "$PROJECT_DIR/scripts/boot.sh")"
+	[ "${BACKEND:-local}" = local ] ||
+		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
+	echo "$k $a:$(sha256sum "$kernel" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" --key "$a") $("$QEMU" --version 2>/dev/null | head -1)"
+	exit 0
+fi
+
+summary() { echo "$*" >"$STEP_SUMMARY"; }
+what="$a $test run $r"
+[ -f "$kernel" ] || { summary "$what: no kernel at $kernel: run the build step (STEPS=build,boot)"; exit "$STEP_ERROR"; }
+initrd=$(bash "$PROJECT_DIR/scripts/guest-image.sh" "$a")
+# Built once per run by check-series (PROGRAMS_DIR), else here.
+oracle=${PROGRAMS_DIR:-$(bash "$PROJECT_DIR/scripts/programs.sh" host)}/oracle
+log=$VARIANT_DIR/boot-$a-$test-$r.serial.log
+t0=$(date +%s%N)
+rc=0
+LAVA_VARIANT=$v bash "$PROJECT_DIR/scripts/$boot_script" "$a" "$kernel" "$initrd" "$test" "$log" 2>"$log.boot-stderr" || rc=$?
+cat "$log.boot-stderr"
+if [ $rc != 0 ] && [ $rc != 124 ]; then
+	summary "$what: $(tail -n 1 "$log.boot-stderr" | sed "s/^boot: error: //")"
+	echo "$what: ERROR $(cat "$STEP_SUMMARY")"
 	exit "$STEP_ERROR"
 fi
-[ -z "${fingerprint_all:-}" ] || echo "boot_fingerprint=$fingerprint_all" >>"$FACTS"
-if [ ${#mismatch[@]} -gt 0 ]; then
-	echo "boot_signature=${mismatch[0]}" >>"$FACTS"
-	(IFS=';'; echo "${mismatch[*]}") >"$STEP_SUMMARY"
-	exit 1
+args=()
+[ -f "$log.violations" ] && args=(--violations "$log.violations")
+# A time limit: the oracle reads hostile guest output.
+verdict=$(timeout 60 "$oracle" "${args[@]}" "$log" "$test" || true)
+got="" signature="" function="" detail="" fingerprint=""
+IFS=$'\t' read -r _ got signature function detail fingerprint <<<"$verdict"
+if [ -z "$got" ]; then
+	summary "$what: no verdict from the oracle on $log"
+	echo "$what: ERROR $(cat "$STEP_SUMMARY")"
+	exit "$STEP_ERROR"
 fi
-if [ ${#fails[@]} -gt 0 ]; then
-	echo "boot_signature=${fails[0]#*: }" >>"$FACTS"
-	(IFS=';'; echo "as expected: ${fails[*]}${passes[*]:+; ${passes[*]}}") >"$STEP_SUMMARY"
-	exit 2
+if [ $rc = 124 ]; then
+	got=FAIL signature=hang function=- detail="killed after ${BOOT_TIMEOUT:-120} s: $detail"
 fi
-(IFS=';'; echo "${passes[*]}") >"$STEP_SUMMARY"
+# The line kcidb.sh reads back: ARCH TEST run R/N: GOT SIGNATURE FUNCTION (S s) DETAIL
+echo "$what/${REPEAT:-1}: $got ${signature:--} ${function:--} ($(elapsed_since "$t0") s) $detail"
+{
+	echo "boot_got=$got"
+	[ "$got" != FAIL ] || echo "boot_signature=${signature:--} ${function:--}"
+	[ "$got" != FAIL ] || [ "${fingerprint:--}" = - ] || echo "boot_fingerprint=$fingerprint"
+} >>"$FACTS"
+if [ "$got" = "$want" ]; then
+	if [ "$got" = FAIL ]; then
+		summary "$what: FAIL as expected (${signature:--} ${function:--})"
+	else
+		summary "$what: PASS as expected"
+	fi
+	[ "$got" = FAIL ] && exit "$STEP_XFAIL"
+	exit 0
+fi
+if [ "$want" = FAIL ]; then
+	summary "$what: passed, expected FAIL: the proof proved nothing"
+else
+	summary "$what: failed, expected PASS: ${signature:--} ${function:--}"
+fi
+exit 1

@@ -30,9 +30,12 @@ static_tool_run() {
 	echo "(findings: $1)"
 	# M= must be absolute: with O= coccicheck runs in the build directory
 	# and a relative M=fs/fuse names its fs/fuse (objects only), so
-	# spatch would silently check nothing.  J= is coccicheck's own -j.
-	local rc=0
-	kmake J="$STATIC_JOBS" coccicheck MODE=report M="$(target_dir)/fs/fuse" >"$1" 2>"$1.err" || rc=$?
+	# spatch would silently check nothing.  J= is coccicheck's own -j:
+	# spatch does not speak make's jobserver, so under check-series'
+	# scheduler it gets the one core its job holds.
+	local rc=0 j=$STATIC_JOBS
+	case " ${MAKEFLAGS:-} " in *jobserver*) j=1 ;; esac
+	kmake J="$j" coccicheck MODE=report M="$(source_dir)/fs/fuse" >"$1" 2>"$1.err" || rc=$?
 	cat "$1.err" >&2
 	return $rc
 }

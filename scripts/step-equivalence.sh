@@ -11,17 +11,19 @@ v=${2:-${1:-}}
 other=$(variant_same_as "$v")
 if [ "${1:-}" = --key ]; then
 	[ "$other" != "-" ] || exit "$KEY_NA"
-	echo "$(target_id) $(tgit rev-parse -q --verify "$(variant_ref "$v")^{tree}" || echo none)" \
-		"$(tgit rev-parse -q --verify "$(variant_ref "$other")^{tree}" || echo none)"
+	echo "$(target_id) $(plan_tree "$v") $(plan_tree "$other")"
 	exit 0
 fi
 
-a=$(variant_ref "$v")
-b=$(variant_ref "$other")
-for r in "$a" "$b"; do
-	tgit rev-parse -q --verify "$r" >/dev/null ||
-		{ echo "no tree for ${r##*/}: run its apply step first" >"$STEP_SUMMARY"; exit "$STEP_ERROR"; }
+# The trees every job uses (the plan's; the apply step checks that git am
+# gives them too).
+for w in "$v" "$other"; do
+	plan_commit "$w" >/dev/null 2>"$VARIANT_DIR/plan.err" ||
+		{ echo "no tree for $w: $(tail -n 1 "$VARIANT_DIR/plan.err")" >"$STEP_SUMMARY"; exit "$STEP_SKIP"; }
 done
+rm -f "$VARIANT_DIR/plan.err"
+a=$(plan_commit "$v")
+b=$(plan_commit "$other")
 ta=$(tgit rev-parse "$a^{tree}") tb=$(tgit rev-parse "$b^{tree}")
 fa=$(tgit rev-parse "$a:fs/fuse") fb=$(tgit rev-parse "$b:fs/fuse")
 ia=$(tgit rev-parse "$a:fs/fuse/inode.c") ib=$(tgit rev-parse "$b:fs/fuse/inode.c")
@@ -41,8 +43,8 @@ if [ "$(target_kind)" = embedded ]; then
 	echo "== fs/fuse against Debian's shipped $EMBEDDED_PACKAGE (git diff debian $v -- fs/fuse)"
 	tgit diff "$debian" "$a" -- fs/fuse | tee "$VARIANT_DIR/equivalence-vs-debian.diff"
 	stat=$(tgit diff --numstat "$debian" "$a" -- fs/fuse)
-	minus=$(grep '^-[^-]' "$VARIANT_DIR/equivalence-vs-debian.diff" | sed 's/^-//')
-	plus=$(grep '^+[^+]' "$VARIANT_DIR/equivalence-vs-debian.diff" | sed 's/^+//')
+	minus=$({ grep '^-[^-]' "$VARIANT_DIR/equivalence-vs-debian.diff" || true; } | sed 's/^-//')
+	plus=$({ grep '^+[^+]' "$VARIANT_DIR/equivalence-vs-debian.diff" || true; } | sed 's/^+//')
 	if [ "$stat" != "$(printf '1\t1\tfs/fuse/inode.c')" ] || [ "$minus" != "$plus" ]; then
 		echo "fs/fuse differs from Debian's by more than one moved line: $stat" >"$STEP_SUMMARY"
 		exit 1

@@ -27,7 +27,8 @@ static_tool_run() {
 	echo "(findings: $1)"
 	# sparse and gcc write findings to stderr; make's progress stays in
 	# the log.
-	kmake -j"$STATIC_JOBS" C=2 fs/fuse/ 2>"$1"
+	# shellcheck disable=SC2046 # make_jobs is one word or none
+	kmake $(make_jobs "$STATIC_JOBS") C=2 fs/fuse/ 2>"$1"
 }
 
 static_main "$@"

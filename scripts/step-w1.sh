@@ -14,10 +14,9 @@ STATIC_WHAT="make W=1 fs/fuse/"
 # kernel-doc complaints W=1 adds on 6.1's fs/fuse are real findings, and
 # the base has them too, so they cancel out.
 STATIC_NOISE=()
-# W=1 changes the flags of every object, prepare's too: in a directory
-# shared with sparse each would rebuild what the other just built.  A
-# prepared tinyconfig directory is ~10 MB.
-STATIC_DIR_SUFFIX=-w1
+# W=1 changes the flags of every object, prepare's too: it has a lane of
+# its own (static-w1: worktree and build directory), so sparse's objects
+# are never rebuilt for it, nor its for sparse.
 
 static_tool_version() {
 	"${CROSS_COMPILE:-}gcc" --version | head -n 1
@@ -29,7 +28,8 @@ static_tool_run() {
 	# fs/fuse's objects so every file is compiled (ccache replays a
 	# cached compile's warnings, so this stays cheap).
 	rm -f "$KBUILD_OUT"/fs/fuse/*.o
-	kmake -j"$STATIC_JOBS" W=1 fs/fuse/ 2>"$1"
+	# shellcheck disable=SC2046 # make_jobs is one word or none
+	kmake $(make_jobs "$STATIC_JOBS") W=1 fs/fuse/ 2>"$1"
 }
 
 static_main "$@"

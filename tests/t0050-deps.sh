@@ -61,7 +61,7 @@ test_expect_success 'every command the project runs comes from a named package' 
 	bash "$DEPS" --list >list &&
 	$CLOSURE $(cat list) >closure &&
 	{
-		awk -f "$TESTS_DIR/lib/command-words.awk" "$PROJECT_DIR"/scripts/*.sh "$PROJECT_DIR"/tests/*.sh \
+		awk -f "$TESTS_DIR/lib/command-words.awk" "$PROJECT_DIR"/scripts/*.sh "$PROJECT_DIR"/tests/*.sh "$PROJECT_DIR"/tests/lab/*.sh \
 			"$PROJECT_DIR"/tests/run "$PROJECT_DIR/.ci/run" &&
 		sed -n "s/^[[:space:]]*@\{0,1\}\([a-z][a-z0-9_.+-]*\) .*/\1/p" "$PROJECT_DIR/Makefile" &&
 		awk "\$1 == \"run\" && \$3 == \"base\" { print \$2 }" "$COMMANDS" &&
@@ -113,7 +113,7 @@ test_expect_success 'the check fails on a command from a package nobody named' '
 	test_must_fail grep -qx ocaml closure
 '
 test_expect_success 'python3: our scripts run Debian s, never the first one on PATH' '
-	awk -f "$TESTS_DIR/lib/command-words.awk" "$PROJECT_DIR"/scripts/*.sh "$PROJECT_DIR"/tests/*.sh >words &&
+	awk -f "$TESTS_DIR/lib/command-words.awk" "$PROJECT_DIR"/scripts/*.sh "$PROJECT_DIR"/tests/*.sh "$PROJECT_DIR"/tests/lab/*.sh >words &&
 	test_grep_not "^python3$" words
 '
 test_done

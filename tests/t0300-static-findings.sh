@@ -88,17 +88,29 @@ test_expect_success 'a checkout that fails under || is an error, never the wrong
 	git init -q cache/trees/embedded-6.1 &&
 	git -C cache/trees/embedded-6.1 commit -q --allow-empty -m A && git -C cache/trees/embedded-6.1 tag A &&
 	git -C cache/trees/embedded-6.1 commit -q --allow-empty -m B &&
-	touch cache/trees/embedded-6.1/.git/index.lock &&
+	git -C cache/trees/embedded-6.1 tag check-series/base/v4 &&
 	cat >run.sh <<-\EOF &&
 	. "$PROJECT_DIR/scripts/static-findings.sh"
-	STATIC_TOOL=fake STATIC_WHAT=fake KBUILD_OUT=/nonexistent
-	static_tool_run() { git -C "$(target_dir)" log -1 --format=%s >"$1"; }
+	STATIC_TOOL=fake STATIC_WHAT=fake KBUILD_OUT=/nonexistent LANE=static
+	static_tool_run() { git -C "$(source_dir)" log -1 --format=%s >"$1"; }
+	static_prepare() { :; }
+	# The lane worktree, then a lock on its index: the checkout fails.
+	wt=$(lane_worktree static)
+	git -C "$wt" checkout -q --detach check-series/base/v4
+	touch "$(git -C "$wt" rev-parse --absolute-git-dir)/index.lock"
+	: >cfg
 	rc=0
-	static_findings_of refs/tags/A variant || rc=$?
+	static_findings_of refs/tags/A variant cfg k || rc=$?
 	echo "rc=$rc"
 	EOF
 	CACHE_DIR=$PWD/cache VARIANT_DIR=$PWD/vd bash run.sh >out 2>&1 &&
 	test_grep "^rc=125$" out &&
-	test_grep_not "^B$" vd/fake-variant.raw
+	test_grep_not "^B$" vd/fake-variant.raw &&
+	test_must_fail test -e cache/static/fake
+'
+test_expect_success 'normalise: paths ccache made relative to a lane worktree are folded too' '
+	printf "../../work/embedded-6.1/static/fs/fuse/dir.c:12:3: warning: y\n" >raw &&
+	bash "$PROJECT_DIR/scripts/static-findings.sh" normalise raw /nonexistent >out &&
+	echo "fs/fuse/dir.c: warning: y" >exp && test_cmp exp out
 '
 test_done

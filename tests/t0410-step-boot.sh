@@ -17,90 +17,43 @@
 # guest image (which needs a kernel tree) and the vhost-user-fs backend are
 # stand-ins.
 P=$SCRATCH/proj
-mkdir -p "$P/vhost-user-fs" "$SCRATCH/bin" "$SCRATCH/serial" "$SCRATCH/cache"
-cp -r "$PROJECT_DIR/scripts" "$PROJECT_DIR/oracle" "$PROJECT_DIR/arches" "$PROJECT_DIR/variants" "$P/"
+mkdir -p "$P" "$SCRATCH/cache"
+cp -r "$PROJECT_DIR/scripts" "$PROJECT_DIR/oracle" "$PROJECT_DIR/mk" "$PROJECT_DIR/arches" "$PROJECT_DIR/variants" "$P/"
 rm -rf "$P/oracle/out"
-printf '#!/bin/bash\necho "$CACHE_DIR/initrd.cpio"\n' >"$P/scripts/guest-image.sh"
-printf 'all:\n\t@:\n' >"$P/vhost-user-fs/Makefile"
-export CACHE_DIR=$SCRATCH/cache ACCEL=tcg ARCHS=x86_64 RESULTS_ROOT=$SCRATCH/results
+export CACHE_DIR=$SCRATCH/cache ACCEL=tcg ARCHS=x86_64 RESULTS_ROOT=$SCRATCH/results P
 unset REPEAT BOOT_TIMEOUT VARIANTS LINUX_TREE
-export FAKE_SERIAL=$SCRATCH/serial P
-# The backend: listens, writes the saved violations ($FAKE_VIOLATIONS), and
-# ends when the client (the stand-in QEMU) has connected and gone.
-mkdir -p "$CACHE_DIR/tools/vhost-user-fs"
-cat >"$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs" <<'EOF'
-#!/bin/bash
-while [ $# -gt 0 ]; do
-	case $1 in
-	--socket) sock=$2 ;;
-	--violations) viol=$2 ;;
-	--trace) trace=$2 ;;
-	esac
-	shift 2
-done
-echo "stand-in backend on $sock" >"$trace"
-[ -z "${FAKE_VIOLATIONS:-}" ] || cat "$FAKE_VIOLATIONS" >"$viol"
-exec /usr/bin/python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(1)
-s.settimeout(20)
-c, _ = s.accept()
-c.close()' "$sock"
-EOF
-# QEMU: replays $FAKE_SERIAL/TEST.N.log (run N of TEST, counted in
-# TEST.count), else TEST.log; TEST.hang (or TEST.N.hang): after the log,
-# never end; QEMU_FAIL=1: fail to start as a bad option does.
-cat >"$SCRATCH/bin/qemu-system-x86_64" <<'EOF'
-#!/bin/bash
-if [ -n "${QEMU_FAIL:-}" ]; then
-	echo "qemu-system-x86_64: -machine q35: unsupported machine type" >&2
-	exit 1
-fi
-test="" sock=""
-for a in "$@"; do
-	case $a in
-	*guest.tests=*) test=${a##*guest.tests=}; test=${test%% *} ;;
-	socket,id=char0,path=*) sock=${a##*path=} ;;
-	esac
-done
-n=$(( $(cat "$FAKE_SERIAL/$test.count" 2>/dev/null || echo 0) + 1 ))
-echo "$n" >"$FAKE_SERIAL/$test.count"
-log=$FAKE_SERIAL/$test.$n.log
-[ -f "$log" ] || log=$FAKE_SERIAL/$test.log
-if [ -n "$sock" ]; then
-	/usr/bin/python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.close()' "$sock"
-fi
-cat "$log"
-if [ -f "$FAKE_SERIAL/$test.$n.hang" ] || [ -f "$FAKE_SERIAL/$test.hang" ]; then
-	exec sleep 60
-fi
-exit 0
-EOF
-chmod +x "$SCRATCH/bin/qemu-system-x86_64" "$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs"
-: >"$CACHE_DIR/kernel" && : >"$CACHE_DIR/initrd.cpio"
-export PATH=$SCRATCH/bin:$PATH
+# shellcheck source=lib/boot-fakes.sh
+. "$TESTS_DIR/lib/boot-fakes.sh"
+: >"$CACHE_DIR/kernel"
 S=$TEST_DATA/serial
 export S
 
 # serial TEST LOG [N]: run N (every run without N) of TEST replays LOG.
-# run_boot VARIANT: the step as check-series runs it, in ./vd; exit status
-# in ./rc, its summary in ./summary, its output in ./out.
+# run_boot VARIANT: the boot jobs as check-series runs them (scripts/job.sh:
+# one per test and run, then the fold), records in ./run, the fold's in
+# ./vd; its verdict as the step's exit status in ./rc, its summary in
+# ./summary, its output in ./out.
 cat >"$SCRATCH/funcs.sh" <<'EOF'
 serial() {
 	cp "$S/$2.log" "$FAKE_SERIAL/$1${3:+.$3}.log"
 }
 run_boot() {
-	rm -rf vd && mkdir vd &&
+	rm -rf run vd && mkdir run &&
 	rm -f "$FAKE_SERIAL"/*.count &&
-	echo "kernel_x86_64=$CACHE_DIR/kernel" >vd/facts &&
-	rc=0 &&
-	DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$P/scripts/step-boot.sh" "$1" >out 2>&1 || rc=$? &&
-	echo "$rc" >rc &&
+	tests=$(awk -v v="$1" '$1 == v { for (i = 5; i <= NF; i++) { split($i, kv, "="); print kv[1] } }' \
+		"${VARIANTS_FILE:-$P/variants}") &&
+	for t in $tests; do
+		for r in $(seq "${REPEAT:-1}"); do
+			RUN_DIR=$PWD/run NO_CACHE=1 bash "$P/scripts/job.sh" "$1/boot/x86_64-$t-$r" boot - - \
+				"$1" x86_64 "$t" "$r" "$CACHE_DIR/kernel" || return 1
+		done
+	done &&
+	RUN_DIR=$PWD/run bash "$P/scripts/job.sh" "$1/boot" boot - - --fold "$1" &&
+	case $(cat "run/$1/boot/verdict") in
+	PASS) echo 0 ;; FAIL) echo 1 ;; XFAIL) echo 2 ;; SKIP) echo 4 ;; *) echo 5 ;;
+	esac >rc &&
+	ln -s "run/$1/boot" vd &&
+	cp "run/$1/boot/summary" summary && cp "run/$1/boot/log" out &&
 	sed "s/^/| /" out summary
 }
 # small_variants TEST...: a variants file whose control must FAIL and
@@ -133,7 +86,7 @@ test_expect_success 'control on its crash logs: XFAIL (2), every test failed 1/1
 	test_grep "^boot_signature=general-protection-fault fuse_evict_inode$" vd/facts &&
 	test "$(grep -c "^x86_64 .* run 1/1: FAIL general-protection-fault fuse_evict_inode" out)" = 3 &&
 	for t in memfd_fuse fuse_evict virtiofs_submount; do
-		test -s vd/boot-x86_64-$t-1.serial.log || return 1
+		test -s vd/x86_64-$t-1/boot-x86_64-$t-1.serial.log || return 1
 	done
 '
 
@@ -176,7 +129,7 @@ test_expect_success 'the backend s violations reach the oracle: pre-v4 virtiofs_
 	FAKE_VIOLATIONS=$S/x86-real-pre-v4-virtiofs_submount-violation.violations run_boot pre-v4 &&
 	test "$(cat rc)" = 2 &&
 	test_grep "^as expected: x86_64 virtiofs_submount failed 1/1: fuse-protocol-violation -; x86_64 memfd_fuse passed 1/1;x86_64 fuse_evict passed 1/1$" summary &&
-	test_cmp "$S/x86-real-pre-v4-virtiofs_submount-violation.violations" vd/boot-x86_64-virtiofs_submount-1.serial.log.violations
+	test_cmp "$S/x86-real-pre-v4-virtiofs_submount-violation.violations" vd/x86_64-virtiofs_submount-1/boot-x86_64-virtiofs_submount-1.serial.log.violations
 '
 
 test_expect_success 'the same violations on incremental: FAIL (1)' '
@@ -232,11 +185,11 @@ test_expect_success 'QEMU that does not start: ERROR (5) naming QEMU s message, 
 	test_grep_not "passed|PASS" summary
 '
 
-test_expect_success 'REPEAT= must be a whole number of runs' '
-	. "$FUNCS" && small_variants fuse_evict &&
-	REPEAT=0 run_boot incremental &&
-	test "$(cat rc)" = 5 &&
-	test_grep "REPEAT=0: give a whole number of runs" out
+test_expect_success 'REPEAT= must be a whole number of runs: check-series refuses it before anything (exit 2)' '
+	rc=0 && REPEAT=0 bash "$P/scripts/check-series.sh" >out 2>&1 || rc=$? &&
+	test "$rc" = 2 &&
+	test_grep "REPEAT=0: give a whole number of runs" out &&
+	test_must_fail test -e "$RESULTS_ROOT"
 '
 test_expect_success 'boot.sh with the wrong number of arguments: its usage, exit 1, no QEMU' '
 	rm -f "$FAKE_SERIAL"/*.count &&

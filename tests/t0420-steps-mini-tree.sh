@@ -15,60 +15,8 @@
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
 
-export CACHE_DIR=$SCRATCH/cache PATCHES_DIR=$SCRATCH/patches VARIANTS_FILE=$SCRATCH/variants
-unset LINUX_TREE VARIANTS
-T=$CACHE_DIR/trees/embedded-6.1
-export T
-mkdir -p "$T/fs/fuse" "$PATCHES_DIR" "$SCRATCH/bin"
-
-# inode.c as Debian ships it (the init after fi->state), as v4 left it
-# (no init), and as the fix makes it (the init before fi->state).
-inode() {
-	printf '%s\n' 'static struct inode *fuse_alloc_inode(struct super_block *sb)' '{'
-	printf '%s\n' "	fi->attr_version = 0;" "	fi->orig_ino = 0;"
-	[ "$1" = fix ] && printf '%s\n' "	fi->submount_lookup = NULL;"
-	printf '%s\n' "	fi->state = 0;"
-	[ "$1" = debian ] && printf '%s\n' "	fi->submount_lookup = NULL;"
-	printf '%s\n' "	mutex_init(&fi->mutex);" "	return &fi->inode;" '}'
-}
-g() { git -C "$T" "$@"; }
-(
-	export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=T \
-		GIT_COMMITTER_EMAIL=t@example.invalid GIT_CONFIG_NOSYSTEM=1 HOME=$SCRATCH
-	g init -q && g config gc.auto 0 &&
-	inode debian >"$T/fs/fuse/inode.c" && echo "obj-y += inode.o" >"$T/fs/fuse/Makefile" &&
-	: >"$T/fs/fuse/findings" &&
-	g add -A && g commit -q -m "Debian linux-source-6.1" && g tag check-series/debian &&
-	g tag debian-saved &&
-	sed "s/fi->orig_ino = 0;/fi->orig_ino = 1;/" "$T/fs/fuse/inode.c" >"$T/fs/fuse/inode.c.new" &&
-	mv "$T/fs/fuse/inode.c.new" "$T/fs/fuse/inode.c" &&
-	g commit -q -am "another Debian" && g tag debian-other && g checkout -q --detach debian-saved &&
-	inode v4 >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: share lookup state between submount and its parent" &&
-	g tag check-series/base/v4 && v4=$(g rev-parse HEAD) &&
-	g revert --no-edit HEAD >/dev/null && g tag check-series/base/v4-reverted &&
-	# 0001: the fix on v4.  v5-0002: v4 again with the line, on the revert.
-	g checkout -q --detach check-series/base/v4 &&
-	inode fix >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: ensure submount_lookup is initialized on alloc" &&
-	g format-patch -q --stdout -1 >"$PATCHES_DIR/0001-mini.patch" &&
-	g checkout -q --detach check-series/base/v4-reverted &&
-	inode fix >"$T/fs/fuse/inode.c" && g commit -q -am "fuse: share lookup state between submount and its parent" &&
-	g format-patch -q --stdout -1 >"$PATCHES_DIR/v5-0002-mini.patch" &&
-	# v5-wrong: the line in another place: applies, but not the same tree.
-	g checkout -q --detach check-series/base/v4-reverted &&
-	inode v4 | sed "s/^	return/	fi->submount_lookup = NULL;\n&/" >"$T/fs/fuse/inode.c" &&
-	g commit -q -am "fuse: share lookup state, the line elsewhere" &&
-	g format-patch -q --stdout -1 >"$PATCHES_DIR/v5-0003-wrong.patch" &&
-	sed "s/fi->orig_ino = 0;/fi->orig_ino = 1;/" "$PATCHES_DIR/0001-mini.patch" >"$PATCHES_DIR/0004-stale.patch" &&
-	# noisy: 0001 plus what the stand-in static tool reports on its tree
-	g checkout -q --detach check-series/base/v4 &&
-	inode fix >"$T/fs/fuse/inode.c" &&
-	printf "%s\n" "$T/fs/fuse/inode.c:9:2: warning: variable 'x' set but not used [-Wunused-but-set-variable]" \
-		"$T/fs/fuse/inode.c:9:2: warning: variable 'x' set but not used [-Wunused-but-set-variable]" >"$T/fs/fuse/findings" &&
-	g commit -q -am "fuse: a fix with a warning" &&
-	g format-patch -q --stdout -1 >"$PATCHES_DIR/0005-noisy.patch" &&
-	g checkout -q --detach check-series/base/v4 &&
-	test "$v4" = "$(g rev-parse HEAD)"
-) || { echo "setup of the mini tree failed" >&2; exit 1; }
+# shellcheck source=lib/mini-tree.sh
+. "$TESTS_DIR/lib/mini-tree.sh"
 
 cat >"$VARIANTS_FILE" <<'EOF'
 control      v4           -                   -            fuse_evict=FAIL
@@ -113,7 +61,8 @@ step() {
 EOF
 export FUNCS=$SCRATCH/funcs.sh
 # A static step as step-sparse.sh is one, with a stand-in tool: it reports
-# what fs/fuse/findings of the analysed tree holds and exits $FAKE_RC.
+# what fs/fuse/findings of the analysed tree (in the static lane's
+# worktree) holds and exits $FAKE_RC.
 cat >"$SCRATCH/step-fake.sh" <<'EOF'
 # shellcheck disable=SC2034 # read by static-findings.sh
 . "$PROJECT_DIR/scripts/static-findings.sh"
@@ -122,10 +71,14 @@ STATIC_WHAT="make FAKE=1 fs/fuse/"
 STATIC_NOISE=()
 static_tool_version() { echo "fake 1.0"; }
 static_tool_run() {
-	cat "$(target_dir)/fs/fuse/findings" >"$1" 2>/dev/null || true
-	[ -z "${FAKE_RC:-}" ] || { echo "fake: error: out of memory" >>"$1"; return "$FAKE_RC"; }
+	# A real tool names the files it analysed: the lane worktree.
+	sed "s|$(target_dir)/|$(source_dir)/|g" "$(source_dir)/fs/fuse/findings" >"$1" 2>/dev/null || true
+	# FAKE_RC: fail on a fixed tree (one with the init line) only.
+	[ -z "${FAKE_RC:-}" ] || ! grep -q submount_lookup "$(source_dir)/fs/fuse/inode.c" ||
+		{ echo "fake: error: out of memory" >>"$1"; return "$FAKE_RC"; }
 }
 static_prepare() { :; }
+static_config() { echo "fake 1" >"$VARIANT_DIR/fake.config" && echo "$VARIANT_DIR/fake.config"; }
 static_main "$@"
 EOF
 
@@ -250,16 +203,29 @@ test_expect_success 'a static step: no new finding passes; the base findings are
 	test $rc = 0 &&
 	echo "no new fake findings (base 0, variant 0)" >expect &&
 	test_cmp expect summary &&
-	test_grep "^== base v4: findings reused from " log
+	test_grep "^== base: findings of tree [0-9a-f]{12} reused from " log
 '
 
-test_expect_success 'a static step whose tool fails with no new finding is an ERROR (5)' '
-	. "$FUNCS" && step apply incremental &&
+test_expect_success 'a static step: a tree is analysed once, whichever variant it is (v5 is incremental)' '
+	. "$FUNCS" && rm -rf "$CACHE_DIR/static/fake" &&
+	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	test $rc = 0 && test_grep "^== variant: make FAKE=1 fs/fuse/ on tree " log &&
+	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" v5 >log 2>&1 || rc=$? &&
+	test $rc = 0 &&
+	test_grep "^== variant: findings of tree $(git -C "$T" rev-parse refs/tags/check-series/variant/incremental^{tree} | cut -c1-12) reused from " log &&
+	test_grep "^== base: make FAKE=1 fs/fuse/ on tree $(git -C "$T" rev-parse check-series/base/v4-reverted^{tree} | cut -c1-12)" log
+'
+
+test_expect_success 'a static step whose tool fails with no new finding is an ERROR (5), and is not kept' '
+	. "$FUNCS" && step apply incremental && rm -rf "$CACHE_DIR/static/fake" &&
 	rc=0 && FAKE_RC=2 DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
 		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
 	test $rc = 5 &&
 	echo "make FAKE=1 fs/fuse/ failed (exit 2) on the variant, the tool broke: fake: error: out of memory" >expect &&
-	test_cmp expect summary
+	test_cmp expect summary &&
+	test "$(ls "$CACHE_DIR/static/fake" | wc -l)" = 2
 '
 
 test_expect_success 'static-findings.sh: a bad subcommand is one usage line and exit 1' '

@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# lib/cache.sh: lanes (worktrees, build directories), kmake, content keys (sourced by scripts/lib.sh).
+
+# ---- lanes: a worktree and a build directory per kind of job -----------------
+# Jobs that check out a tree run in a lane: a git worktree of the target
+# of their own (build-ARCH, static), so that jobs of different lanes run
+# side by side and never share a checkout.  Jobs of one lane run one after
+# another (the scheduler chains them), which is what lets a lane's build
+# directory start from the previous tree's objects: switching variants
+# recompiles only what changed.  LANE= names the current job's lane.
+
+# lane_worktree LANE: the lane's worktree, made (or made again, when the
+# target was re-made) on first use; prints its path.
+lane_worktree() {
+	local wt common
+	wt=$CACHE_DIR/work/$(target_id)/$1
+	common=$(git -C "$wt" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+	if [ "$common" != "$(target_dir)/.git" ]; then
+		rm -rf "$wt"
+		tgit worktree prune
+		mkdir -p "$(dirname "$wt")"
+		tgit worktree add -q --detach --no-checkout "$wt" "$(base_ref v4)" >&2
+	fi
+	echo "$wt"
+}
+
+# source_dir: the source tree kbuild reads: the lane's worktree, or the
+# target itself outside a lane.
+source_dir() {
+	if [ -n "${LANE:-}" ]; then echo "$CACHE_DIR/work/$(target_id)/$LANE"; else target_dir; fi
+}
+
+# lane_checkout COMMIT: check COMMIT out in the lane's worktree.
+lane_checkout() {
+	local wt
+	wt=$(lane_worktree "${LANE:?lane_checkout needs LANE=}")
+	git -C "$wt" checkout -q -f --detach "$1"
+	[ "$(git -C "$wt" rev-parse HEAD)" = "$(tgit rev-parse "$1^{commit}")" ] ||
+		die "checkout of $1 in $wt left HEAD elsewhere"
+}
+
+# build_dir: the lane's kernel build directory.  A build directory is
+# bound to one source directory (kbuild's dependency files name sources
+# by absolute path), hence one per lane.
+build_dir() {
+	echo "$CACHE_DIR/build/$(target_id)-${LANE:-$ARCH_NAME}"
+}
+
+# make_jobs: -jN for a make of ours, or nothing under the scheduler's
+# jobserver (check-series runs jobs with GNU make; a -jN there would
+# leave the jobserver and overcommit the cores).
+# shellcheck disable=SC2120 # the argument is optional
+make_jobs() {
+	case " ${MAKEFLAGS:-} " in
+	*jobserver*) ;;
+	*) echo "-j${1:-$(nproc)}" ;;
+	esac
+}
+
+# kmake ARGS: make in the lane's source tree for the loaded arch, out of tree.
+kmake() {
+	local cc=${CROSS_COMPILE:-}gcc
+	# ccache keyed on paths relative to the cache: a tree extracted again,
+	# or another clone of this project, still hits.
+	command -v ccache >/dev/null 2>&1 && cc="ccache $cc" && export CCACHE_BASEDIR=$CACHE_DIR
+	make -C "$(source_dir)" O="${KBUILD_OUT:-$(build_dir)}" ARCH="$KERNEL_ARCH" \
+		CROSS_COMPILE="${CROSS_COMPILE:-}" CC="$cc" "$@"
+}
+
+# kernel_key TREE ARCH: what a kernel image depends on: the source tree
+# (git tree id), the arch record, the config fragments and recipe, the
+# compiler.  Its image lives at $CACHE_DIR/kernels/KEY/image.
+kernel_key() {
+	hash_string "$1 $2 $(config_key "$2")"
+}
+
+# config_key ARCH: what the test .config depends on, the tree aside.
+config_key() {
+	local frags
+	arch_load "$1"
+	mapfile -t frags < <(kconfig_fragments)
+	hash_string "$1 $(hash_files "$PROJECT_DIR/arches/$1.conf" "${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -1)"
+}
+
+# kernel_path TREE ARCH: where that kernel is (or will be).
+kernel_path() {
+	echo "$CACHE_DIR/kernels/$(kernel_key "$1" "$2")/image"
+}
+

@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# lib/variants.sh: the variants file, read once per process (sourced by
+# scripts/lib.sh).  Each variant is one line: name base patches same-as
+# expect... (the file's own comment says what each column means).
+
+_VARIANTS_READ=""
+declare -gA _V_LINE=()
+_V_NAMES=()
+
+# _variants_read: parse VARIANTS_FILE into _V_NAMES and _V_LINE (again
+# only if VARIANTS_FILE changed: tests point it elsewhere).
+_variants_read() {
+	[ "$_VARIANTS_READ" != "$VARIANTS_FILE" ] || return 0
+	local name line
+	_V_LINE=()
+	_V_NAMES=()
+	while read -r name line; do
+		case $name in "" | \#*) continue ;; esac
+		_V_NAMES+=("$name")
+		_V_LINE[$name]="$name $line"
+	done <"$VARIANTS_FILE"
+	_VARIANTS_READ=$VARIANTS_FILE
+}
+
+# _variant_field NAME N: the Nth column of NAME's line.
+_variant_field() {
+	_variants_read
+	local f
+	read -r -a f <<<"${_V_LINE[$1]:-}"
+	echo "${f[$2 - 1]:-}"
+}
+
+variant_names() {
+	_variants_read
+	printf '%s\n' "${_V_NAMES[@]}"
+}
+
+variant_exists() {
+	_variants_read
+	[ -n "${_V_LINE[$1]+x}" ]
+}
+
+variant_base() {
+	_variant_field "$1" 2
+}
+
+# variant_patches NAME: the patch file names, one a line (none for "-").
+variant_patches() {
+	local p
+	p=$(_variant_field "$1" 3)
+	[ "$p" = - ] || [ -z "$p" ] || tr ',' '\n' <<<"$p"
+}
+
+variant_same_as() {
+	_variant_field "$1" 4
+}
+
+# variant_expect NAME: "TEST VERDICT" lines.
+variant_expect() {
+	_variants_read
+	local f kv
+	read -r -a f <<<"${_V_LINE[$1]:-}"
+	for kv in "${f[@]:4}"; do
+		echo "${kv%%=*} ${kv#*=}"
+	done
+}
+
+# selected_variants: VARIANTS= (comma or space separated) or all, checked.
+selected_variants() {
+	local v list
+	list=${VARIANTS:-$(variant_names | tr '\n' ' ')}
+	for v in ${list//,/ }; do
+		variant_exists "$v" ||
+			die "unknown variant '$v' in VARIANTS=: known are $(variant_names | tr '\n' ' ')(see the variants file)"
+		echo "$v"
+	done
+}
+
+# variant_bases: the distinct bases named in the variants file.
+variant_bases() {
+	_variants_read
+	local n
+	for n in "${_V_NAMES[@]}"; do _variant_field "$n" 2; done | sort -u
+}

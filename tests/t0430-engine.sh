@@ -1,0 +1,173 @@
+#!/bin/bash
+# The check-series engine on a tiny target (tests/lib/mini-tree.sh) with a
+# stand-in kernel build and the real boot step on a stand-in QEMU
+# (tests/lib/boot-fakes.sh): the plan (equal trees: one kernel), jobs side
+# by side with their own records and logs, the fold into the table, a warm
+# run that reuses every verdict, a cache entry without its result is a
+# miss, STEPS=boot alone, Ctrl-C in the middle of parallel jobs leaves no
+# partial record, and bad knobs are one line.  Runs in about a minute.
+# shellcheck disable=SC2016 # test bodies are expanded later, inside the test
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
+
+# shellcheck source=lib/mini-tree.sh
+. "$TESTS_DIR/lib/mini-tree.sh"
+P=$SCRATCH/proj
+mkdir -p "$P"
+cp -r "$PROJECT_DIR/scripts" "$PROJECT_DIR/oracle" "$PROJECT_DIR/mk" "$PROJECT_DIR/arches" \
+	"$PROJECT_DIR/kconfig" "$P/"
+rm -rf "$P/oracle/out"
+export ACCEL=tcg ARCHS=x86_64 RESULTS_ROOT=$SCRATCH/results P
+unset REPEAT BOOT_TIMEOUT VARIANTS LINUX_TREE JOBS KEEP_GOING NO_CACHE PLAN
+# The static steps and checkpatch need a kernel tree: t0420 and t0310 test them.
+export STEPS=apply,build,boot,equivalence
+# shellcheck source=lib/boot-fakes.sh
+. "$TESTS_DIR/lib/boot-fakes.sh"
+
+cat >"$VARIANTS_FILE" <<'EOF'
+control      v4           -                   -            fuse_evict=FAIL memfd_fuse=FAIL
+incremental  v4           0001-mini.patch     -            fuse_evict=PASS memfd_fuse=PASS
+v5           v4-reverted  v5-0002-mini.patch  incremental  fuse_evict=PASS memfd_fuse=PASS
+EOF
+# The target is made already; the kernel build is a stand-in that writes
+# the tree id as the "kernel", after FAKE_BUILD_SECONDS, and logs itself.
+cat >"$P/scripts/prepare-target.sh" <<'EOF'
+#!/bin/bash
+. "$(dirname "$0")/lib.sh"
+target_dir
+EOF
+cat >"$P/scripts/step-build.sh" <<'EOF'
+#!/bin/bash
+. "$(dirname "$0")/lib.sh"
+if [ "$1" = --key ]; then
+	k=$(kernel_key "$(plan_tree "$2")" "$3")
+	echo "$k$([ -f "$CACHE_DIR/kernels/$k/image" ] || echo -missing)"
+	exit 0
+fi
+tree=$(plan_tree "$1") img=$(kernel_path "$(plan_tree "$1")" "$2")
+echo "$1 $2 $tree start" >>"$SCRATCH/builds.log"
+sleep "${FAKE_BUILD_SECONDS:-1}"
+mkdir -p "$(dirname "$img")"
+echo "$tree" >"$img"
+echo "kernel_$2=$img" >>"$FACTS"
+echo "$2: built (stand-in)" >"$STEP_SUMMARY"
+EOF
+# QEMU's stand-in serves $FAKE_SERIAL/KERNEL-CONTENT.TEST.log first: the
+# control's tree crashes.
+S=$TEST_DATA/serial
+control_tree=$(git -C "$T" rev-parse 'check-series/base/v4^{tree}')
+for t in fuse_evict memfd_fuse; do
+	cp "$S/x86-real-incremental-$t-clean.log" "$FAKE_SERIAL/$t.log"
+	cp "$S/x86-real-control-$t-gpf-0x5a.log" "$FAKE_SERIAL/$control_tree.$t.log"
+done
+export S SCRATCH CS=$P/scripts/check-series.sh
+
+test_expect_success 'PLAN=1: the trees (v5 is incremental), the jobs, and nothing run' '
+	PLAN=1 bash "$CS" >out 2>&1 &&
+	test_grep "^variant v5 v4-reverted [0-9a-f]{12} v5-0002-mini.patch \(same tree as incremental\)$" out &&
+	test_grep "^# 2 distinct tree\(s\): 2 x 1 kernel\(s\) at most$" out &&
+	test_grep "^job v5/boot/x86_64-fuse_evict-1 after v5/apply v5/build/x86_64$" out &&
+	test_grep "^check-series: plan only \(PLAN=1\): [0-9]+ jobs, nothing run$" out &&
+	test_must_fail test -e "$RESULTS_ROOT" && test_must_fail test -e "$SCRATCH/builds.log"
+'
+
+test_expect_success 'a run: jobs side by side, one kernel per tree, a record per job, the table a fold of them' '
+	rc=0 && JOBS=2 REPEAT=2 bash "$CS" >out 2>&1 || rc=$? &&
+	sed "s/^/| /" out && test $rc = 0 &&
+	test_grep "^check-series: [0-9]+ passed, 0 failed, 0 errors$" out &&
+	test "$(wc -l <"$SCRATCH/builds.log")" = 2 &&
+	R=$RESULTS_ROOT/latest &&
+	for v in control incremental v5; do
+		for rec in apply build build/x86_64 boot equivalence \
+			boot/x86_64-fuse_evict-1 boot/x86_64-fuse_evict-2 boot/x86_64-memfd_fuse-1; do
+			test -f "$R/$v/$rec/verdict" || { echo "no record $v/$rec" >&2; return 1; }
+		done
+	done &&
+	test "$(cat "$R/control/boot/verdict")" = XFAIL && test "$(cat "$R/v5/boot/verdict")" = PASS &&
+	test_grep "^as expected: x86_64 fuse_evict failed 2/2: general-protection-fault fuse_evict_inode" "$R/control/boot/summary" &&
+	test_grep "^v5/build/x86_64 .*cached|reused" "$R/jobs.tsv" || test "$(grep -c . "$SCRATCH/builds.log")" = 2
+'
+
+test_expect_success 'two boots ran at once, each with its own record and serial log' '
+	R=$RESULTS_ROOT/latest &&
+	awk -F "\t" "\$2 == \"boot\" && \$8 == 0 { print \$5, \$6 }" "$R/jobs.tsv" | sort -n >iv &&
+	test "$(wc -l <iv)" = 8 &&
+	awk "NR > 1 && \$1 < end { overlap = 1 } { if (\$2 > end) end = \$2 } END { exit !overlap }" iv &&
+	# Booted (not cached): control and incremental, 2 tests x 2 runs each.
+	find "$R/" -name "boot-*.serial.log" | sort >logs &&
+	test "$(wc -l <logs)" = 8 && test "$(sort -u logs | wc -l)" = 8 &&
+	while read -r l; do test -s "$l" || return 1; done <logs
+'
+
+test_expect_success 'the timeline and the run files are written' '
+	R=$RESULTS_ROOT/latest &&
+	test -s "$R/timeline.svg" && test -s "$R/jobs.mk" && test -s "$R/plan.txt" &&
+	jq -e ".errors == 0 and .failed == 0" "$R/summary.json" &&
+	test_must_fail test -e "$R/.running"
+'
+
+test_expect_success 'a warm run reuses every verdict' '
+	rm -f "$SCRATCH/builds.log" &&
+	bash "$CS" >out 2>&1 &&
+	test_must_fail test -e "$SCRATCH/builds.log" &&
+	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json"
+'
+
+test_expect_success 'a cache entry without its result is a miss: a removed kernel is built again' '
+	rm -f "$(dirname "$(dirname "$(readlink -f "$RESULTS_ROOT/latest/incremental/build/x86_64/log")")")"/nothing &&
+	k=$(sed -n "s/^kernel_x86_64=//p" "$RESULTS_ROOT/latest/incremental/facts" | tail -n 1) &&
+	test -f "$k" && rm -f "$k" &&
+	bash "$CS" >out 2>&1 &&
+	test "$(grep -c " start$" "$SCRATCH/builds.log")" = 1 &&
+	test -f "$k" &&
+	jq -e ".results[] | select(.variant == \"incremental\" and .step == \"build\") | .cached == false" \
+		"$RESULTS_ROOT/latest/summary.json"
+'
+
+test_expect_success 'STEPS=boot alone: the kernels it needs are built (build is added), the boots run' '
+	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts" "$SCRATCH/builds.log" &&
+	STEPS=boot bash "$CS" >out 2>&1 &&
+	test_grep "added: build \(boot needs the kernels\)" out &&
+	test "$(wc -l <"$SCRATCH/builds.log")" = 2 &&
+	test "$(cat "$RESULTS_ROOT/latest/v5/boot/verdict")" = PASS &&
+	test_must_fail test -e "$RESULTS_ROOT/latest/v5/apply"
+'
+
+test_expect_success 'Ctrl-C in the middle of parallel jobs: exit 130, no partial record, the next run works' '
+	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts" &&
+	# Its own process group, as the foreground job of a terminal: Ctrl-C
+	# signals every process in it.
+	FAKE_BUILD_SECONDS=30 JOBS=2 setsid bash "$CS" >out 2>&1 &
+	pid=$! &&
+	for i in $(seq 200); do
+		ls "$RESULTS_ROOT"/latest/.running 2>/dev/null | grep -q "\.build\.x86_64$" && break
+		sleep 0.1
+	done &&
+	# setsid may run as a child of $pid (a subshell): the group is the
+	# first of theirs that is not ours.
+	mine=$(ps -o pgid= -p $BASHPID | tr -d " ") &&
+	for c in $pid $(pgrep -P $pid); do
+		pg=$(ps -o pgid= -p "$c" | tr -d " ") && [ "$pg" != "$mine" ] && break
+	done &&
+	test -n "$pg" && test "$pg" != "$mine" &&
+	sleep 1 && kill -INT -- "-$pg"; wait $pid; rc=$?
+	sed "s/^/| /" out && test $rc = 130 &&
+	R=$(readlink -f "$RESULTS_ROOT/latest") &&
+	test_must_fail test -e "$R/.running" &&
+	find "$R" -mindepth 2 -type d | while read -r d; do
+		# A directory with any record file has its verdict.
+		if [ -e "$d/summary" ] || [ -e "$d/log" ]; then test -f "$d/verdict" || { echo "partial: $d" >&2; exit 1; }; fi
+	done &&
+	test_must_fail test -e "$R/control/build/x86_64/verdict" &&
+	bash "$CS" >out 2>&1
+'
+
+test_expect_success 'bad knobs: one line each, exit 2, no run directory' '
+	rm -rf "$RESULTS_ROOT" &&
+	for knob in JOBS=0 JOBS=x REPEAT=0 STEPS=bogus ARCHS=vax VARIANTS=nope BACKEND=ssh; do
+		rc=0 && env "$knob" bash "$CS" >out 2>&1 || rc=$? &&
+		test $rc = 2 && test "$(grep -c . out)" = 1 || { echo "$knob: exit $rc" >&2; cat out >&2; return 1; }
+	done &&
+	test_must_fail test -e "$RESULTS_ROOT"
+'
+test_done
