@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .PHONY: help deps check-series test test-lab bench send am mutants fuzz lava kcidb-submit clean
 
 help:
-	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N)"
+	@echo "make check-series   every variant through every step, proven in a VM (LINUX_TREE=, VARIANTS=, STEPS=, ARCHS=, KEEP_GOING=1, REPEAT=N, JOBS=N, PLAN=1)"
 	@echo "make test           the project's own tests; ends with 'N passed, N failed'"
 	@echo "make test-lab       a real LAVA lab on 127.0.0.1, set up and torn down: make lava's jobs submitted by scripts/lava-submit.sh (RUN_DIR=; minutes; not in make test)"
 	@echo "make lava           LAVA job definitions for every variant x arch x test, from the cache's kernels, into results/lava (ARTIFACT_URL=)"

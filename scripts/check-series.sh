@@ -101,7 +101,7 @@ tree_list=()
 		t=$(plan_tree "$v")
 		tree_of[$v]=$t
 		if [ "$t" = none ]; then
-			why=$(plan_commit "$v" 2>&1 >/dev/null | tail -n 1)
+			why=$(plan_commit "$v" 2>&1 >/dev/null | tail -n 1 || true)
 			echo "variant $v $(variant_base "$v") none ($why)"
 			continue
 		fi

@@ -58,7 +58,7 @@ finish() {
 	printf '%s\n' "$2" >"$rec/summary"
 	echo "$3" >"$rec/seconds"
 	echo "$4" >"$rec/cached"
-	touch "$rec/facts"
+	touch "$rec/facts" "$rec/log"
 	echo "$1" >"$rec/verdict.tmp"
 	mv "$rec/verdict.tmp" "$rec/verdict"
 	if [ "${JOB_KIND:-job}" = job ]; then

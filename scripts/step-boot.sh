@@ -50,7 +50,7 @@ if [ "${1:-}" = --fold ]; then
 			for rec in $(find "$dir" -mindepth 1 -maxdepth 1 -name "$a-$test-*" 2>/dev/null | sort -t- -k3 -n); do
 				[ -f "$rec/verdict" ] || continue
 				nrec=$((nrec + 1))
-				cat "$rec/log"
+				cat "$rec/log" 2>/dev/null || true
 				case $(cat "$rec/verdict") in
 				ERROR) errors+=("$(cat "$rec/summary")"); continue ;;
 				SKIP) skips+=("$(cat "$rec/summary")"); continue ;;

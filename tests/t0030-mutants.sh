@@ -133,7 +133,7 @@ test_expect_success 'a small run: one fault killed, one harmless change survives
 	TMPDIR=$PWD/tmp MUTANTS_GENERATED=0 MUTANTS_CHOSEN=$PWD/small MUTANTS_MAP=$PWD/small-map \
 		RESULTS_ROOT=$PWD/results bash "$MUT" >out 2>err || rc=$? &&
 	test $rc = 1 &&
-	test_grep "^\| 60-variants-last-expectation-ignored \| chosen \| scripts/lib.sh \| .* \| killed \| t0100-variants.sh: " out &&
+	test_grep "^\| 60-variants-last-expectation-ignored \| chosen \| scripts/lib/variants.sh \| .* \| killed \| t0100-variants.sh: " out &&
 	test_grep "^\| 99-harmless \| chosen \| variants \| .* \| \*\*survived\*\* \| - \| " out &&
 	test "$(tail -n 1 out)" = "mutants: 1 killed, 1 survived" &&
 	test -s results/*-mutants/table.md &&

@@ -45,6 +45,8 @@ if [ "$1" = --key ]; then
 	exit 0
 fi
 tree=$(plan_tree "$1") img=$(kernel_path "$(plan_tree "$1")" "$2")
+# As the real step: no tree (a patch that does not apply), no kernel.
+[ "$tree" != none ] || { echo "$2: no tree (stand-in)" >"$STEP_SUMMARY"; exit 1; }
 echo "$1 $2 $tree start" >>"$SCRATCH/builds.log"
 sleep "${FAKE_BUILD_SECONDS:-1}"
 mkdir -p "$(dirname "$img")"
@@ -162,6 +164,17 @@ test_expect_success 'Ctrl-C in the middle of parallel jobs: exit 130, no partial
 	bash "$CS" >out 2>&1
 '
 
+test_expect_success 'a patch that does not apply: the plan says why, apply and build FAIL, the boots SKIP' '
+	cp "$VARIANTS_FILE" saved && test_when_finished "cp saved \"$VARIANTS_FILE\"" &&
+	echo "stale v4 0004-stale.patch - fuse_evict=PASS" >>"$VARIANTS_FILE" &&
+	PLAN=1 VARIANTS=stale bash "$CS" >out 2>&1 &&
+	test_grep "^variant stale v4 none \(0004-stale.patch does not apply on v4: " out &&
+	rc=0 && VARIANTS=stale KEEP_GOING=1 bash "$CS" >out 2>&1 || rc=$? &&
+	test $rc = 1 &&
+	test_grep "^stale/apply FAIL: 0004-stale.patch does not apply on v4" out &&
+	test_grep "^stale/build FAIL: x86_64: no tree" out &&
+	test_grep "^stale/boot SKIP: " out
+'
 test_expect_success 'bad knobs: one line each, exit 2, no run directory' '
 	rm -rf "$RESULTS_ROOT" &&
 	for knob in JOBS=0 JOBS=x REPEAT=0 STEPS=bogus ARCHS=vax VARIANTS=nope BACKEND=ssh; do

@@ -45,6 +45,19 @@ test_expect_success 'summary.json equals the one of a run before the engine rede
 	top="{schema, passed, failed, errors, skipped, kind: .target.kind, id: .target.id, series}" &&
 	jq -S "$top" "$old" >old && jq -S "$top" "$J" >new && test_cmp old new
 '
+test_expect_success 'a kernel built from another tree'"'"'s build directory has a clean build'"'"'s config' '
+	# incremental is built in the lane after control: its objects start
+	# from control'"'"'s.  Its .config must be what kernel-config.sh makes
+	# from scratch on its own tree.
+	for a in x86_64 arm64; do
+		k=$(sed -n "s/^kernel_$a=//p" "$RESULTS_ROOT/latest/incremental/facts" | tail -n 1) &&
+		test -f "$(dirname "$k")/config" &&
+		(. "$PROJECT_DIR/scripts/lib.sh" && LANE=t9000-config && export LANE &&
+			lane_checkout "$(plan_commit incremental)" &&
+			bash "$PROJECT_DIR/scripts/kernel-config.sh" "$a" "$PWD/fresh-$a.config" >/dev/null) &&
+		test_cmp "fresh-$a.config" "$(dirname "$k")/config" || return 1
+	done
+'
 test_expect_success 'equivalence on 6.1: one moved line against Debian'"'"'s shipped fs/fuse, shown in the log' '
 	test_grep "^-	fi->submount_lookup = NULL;" "$RESULTS_ROOT/latest/v5/equivalence.log" &&
 	test_grep "^\+	fi->submount_lookup = NULL;" "$RESULTS_ROOT/latest/v5/equivalence.log"
