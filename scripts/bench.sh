@@ -45,14 +45,16 @@
 # For each run, the busy share of all cores from /proc/stat's "cpu" line,
 # sampled before and after: (user+nice+system+irq+softirq+steal) / total.
 #
-# How long, on the 2-core machine this is written for: ref-a ~10 min,
-# cold ~15 min, warm and message edit < 1 min, the copy of the cache
-# ~3 min, ref-b and edit-code ~5 min, and the scaling runs ~2.5 h (4
-# variants x 3 tests = 12 boots per arch and REPEAT, 2-10 s each, 26
-# REPEATs, 3 arch-runs, both JOBS settings): about 3 h in all.
-# BENCH_SCALING_VARIANTS=incremental boots one variant: ~40 min of
-# scaling, ~1.2 h in all.  BENCH_QUICK=1: ~25 min (two cold x86_64
-# kernel builds of ~5 min each are most of it).
+# How long, on the 2-core machine this is written for (estimated from
+# single runs, not from a whole bench): ref-a ~10 min, cold ~15 min, warm
+# and message edit < 1 min, the copy of the cache ~3 min, ref-b and
+# edit-code ~5 min, and the scaling runs ~2.75 h: each REPEAT boots 4
+# variants x 3 tests, ~24 s of boots per variant on x86_64 and ~14 s on
+# arm64 one at a time, REPEAT 1+5+20, with ARCHS=x86_64 and then both,
+# with JOBS=1 and at about 0.55 of that with the default JOBS.  About
+# 3.5 h in all.  BENCH_SCALING_VARIANTS=incremental boots one variant:
+# ~45 min of scaling, ~1.5 h in all.  BENCH_QUICK=1: ~25 min (two cold
+# x86_64 kernel builds of ~5 min each are most of it).
 #
 #   bench.sh                     measure, then write the report
 #   bench.sh --report DIR [OUT]  the report alone, from a bench directory
@@ -387,6 +389,8 @@ else
 	arch_sets=(x86_64)
 	[ "$all_arches" = x86_64 ] || arch_sets+=("$all_arches")
 	scaling_variants=${BENCH_SCALING_VARIANTS:-$(selected_variants | paste -sd, -)}
+	# A bad name must stop the bench now, not after an hour of runs.
+	VARIANTS=$scaling_variants selected_variants >/dev/null
 fi
 require_tool jq jq
 
@@ -540,7 +544,9 @@ measure() {
 	if [ "${BENCH_QUICK:-0}" = 1 ]; then
 		note "[$(clock)] BENCH_QUICK=1: about 25 min on 2 cores; bench directory $D"
 	else
-		note "[$(clock)] about 3 h on 2 cores (scaling boots variants $scaling_variants); bench directory $D"
+		# ~45 min, then ~42 min of scaling runs per variant they boot.
+		t0=$((45 + 42 * $(tr ',' '\n' <<<"$scaling_variants" | wc -l)))
+		note "[$(clock)] about $((t0 / 60)) h $((t0 % 60)) min on 2 cores (scaling runs of $scaling_variants); bench directory $D"
 	fi
 	run ref-a - "reference (a): every kernel a cold run needs, one build at a time, empty cache and ccache" \
 		STEPS=build JOBS=1 || return 1

@@ -52,11 +52,13 @@ test_expect_success 'a guest that never ends: killed after BOOT_TIMEOUT, exit 12
 '
 test_expect_success 'a vhost-user-fs backend that never listens: ERROR naming its last log line' '
 	cp "$SCRATCH/fake-ok-qemu" "$FAKE/qemu-system-x86_64" &&
-	make -s -C "$PROJECT_DIR/vhost-user-fs" O="$CACHE_DIR/tools/vhost-user-fs" &&
+	# The host programs as check-series passes them (PROGRAMS_DIR), with a
+	# backend that fails to bind.
+	mkdir -p progs &&
 	printf "#!/bin/sh\\nwhile [ \$# -gt 0 ]; do [ \"\$1\" = --trace ] && echo \"bind: Permission denied\" >\"\$2\"; shift; done\\nexit 1\\n" \
-		>"$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs" &&
-	touch "$CACHE_DIR/tools/vhost-user-fs/vhost-user-fs" &&
-	rc=0 && PATH=$FAKE:$PATH bash "$BOOT" x86_64 k i virtiofs_submount log 2>err || rc=$? &&
+		>progs/vhost-user-fs &&
+	chmod +x progs/vhost-user-fs &&
+	rc=0 && PROGRAMS_DIR=$PWD/progs PATH=$FAKE:$PATH bash "$BOOT" x86_64 k i virtiofs_submount log 2>err || rc=$? &&
 	test $rc = 5 &&
 	test_grep "^boot: error: the vhost-user-fs backend did not listen within 5 s: bind: Permission denied$" err
 '
