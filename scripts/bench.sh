@@ -325,7 +325,7 @@ report() {
 		echo "# make check-series timings"
 		echo
 		if [ "$(meta quick)" = 1 ]; then
-			echo "**BENCH_QUICK=1: a test of the bench itself (VARIANTS=control,incremental ARCHS=x86_64"
+			echo "**BENCH_QUICK=1: a test of the bench itself (two variants, ARCHS=x86_64"
 			echo "STEPS=apply,build,boot, REPEAT 1 and 2), not the committed measurement.**"
 			echo
 		fi
@@ -339,7 +339,7 @@ report() {
 		echo "  (\`JOBS=1 STEPS=build\`, empty cache and ccache): ${refa:-?} s of builds ($(compiled ref-a) C files"
 		echo "  compiled; the run's wall, with the target's extraction: $(wall ref-a) s). The cold run compiled $(compiled cold)."
 		echo "- Reference (b): the rebuild of 0001's code edit, both arches one after the other"
-		echo "  (\`JOBS=1 STEPS=build VARIANTS=incremental\`, on a copy of the cache thrown away after): ${refb:-?} s"
+		echo "  (\`JOBS=1 STEPS=build\` of the edited variant, on a copy of the cache thrown away after): ${refb:-?} s"
 		echo "  ($(compiled ref-b) C files compiled; edit-code, from the same state, compiled $(compiled edit-code))."
 		echo "- Busy cores: /proc/stat's \"cpu\" line before and after the run, (user+nice+system+irq+softirq+steal) / total"
 		echo "  × nproc: the whole machine, so anything else running counts too (see the load at start)."
@@ -377,12 +377,26 @@ out=${BENCH_OUT:-$PROJECT_DIR/bench/results.md}
 # Each run is as a user's command line: none of the caller's selections
 # (a `make bench STEPS=...` would pass them on), nor a make above it.
 unset VARIANTS STEPS ARCHS REPEAT JOBS NO_CACHE PLAN KEEP_GOING LINUX_TREE V4_COMMIT BACKEND MAKEFLAGS MFLAGS MAKELEVEL
+# The variants by their role, from the variants file (no script names
+# one): the control is the first whose every expectation is FAIL; the
+# edited one is the first another variant must equal (same-as).
+ctl="" edit=""
+for v in $(variant_names); do
+	if [ -z "$ctl" ] && variant_expect "$v" | awk '$2 != "FAIL" { bad = 1 } END { exit (bad || NR == 0) }'; then
+		ctl=$v
+	fi
+	s=$(variant_same_as "$v")
+	[ -n "$edit" ] || [ "$s" = - ] || edit=$s
+done
+if [ -z "$ctl" ] || [ -z "$edit" ]; then
+	die "the variants file has no variant whose every test must FAIL, or none that another must equal (same-as)"
+fi
 base=()
-[ "${BENCH_QUICK:-0}" != 1 ] || base=("VARIANTS=control,incremental" ARCHS=x86_64 "STEPS=apply,build,boot")
+[ "${BENCH_QUICK:-0}" != 1 ] || base=("VARIANTS=$ctl,$edit" ARCHS=x86_64 "STEPS=apply,build,boot")
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	repeats=(1 2)
 	arch_sets=(x86_64)
-	scaling_variants=control,incremental
+	scaling_variants=$ctl,$edit
 else
 	repeats=(1 5 20)
 	all_arches=$(selected_arches | paste -sd, -)
@@ -402,8 +416,8 @@ require_disk "$D" 16
 export CACHE_DIR=$D/cache RESULTS_ROOT=$D/results CCACHE_DIR=$D/ccache
 
 # The edits, made first: a bench that cannot make them stops before an hour of runs.
-p0001=$(variant_patches incremental | head -n 1)
-[ -n "$p0001" ] || die "the variants file gives incremental no patch: nothing to edit"
+p0001=$(variant_patches "$edit" | head -n 1)
+[ -n "$p0001" ] || die "the variants file gives $edit no patch: nothing to edit"
 cp -r "$PATCHES_DIR" "$D/patches-message"
 edited=()
 for f in "$D/patches-message/$p0001" "$D/patches-message/stable-6.1/$p0001"; do
@@ -563,7 +577,7 @@ measure() {
 	fi
 	note "[$(clock)] a copy of the cache for ref-b made in $(elapsed_since "$t0") s ($(du -sh "$CACHE_DIR" | cut -f1))"
 	run ref-b - "reference (b): the rebuild 0001's code edit causes, both arches, one after the other" \
-		STEPS=build VARIANTS=incremental JOBS=1 PATCHES_DIR="$D/patches-code" || { back; return 1; }
+		STEPS=build VARIANTS="$edit" JOBS=1 PATCHES_DIR="$D/patches-code" || { back; return 1; }
 	back
 	run edit-code v5/equivalence "one line of 0001's code moved (after the message edit)" PATCHES_DIR="$D/patches-code" || return 1
 	for archs in "${arch_sets[@]}"; do

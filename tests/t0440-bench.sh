@@ -181,14 +181,15 @@ test_expect_success 'report: a run that broke or never ran is named, never measu
 	test_grep "^\| commit-message edit of 0001: wall ≤ 10 s \| 6.1 s \| met \|$" r3.md
 '
 
-test_expect_success 'report: a run without summary.json, or with an exit status of its own, broke' '
+test_expect_success 'report: a run without summary.json, or with an exit status of its own, broke; no cpu sample, no busy' '
 	good_bench b4 &&
 	rm b4/results/ref-b/latest/summary.json &&
 	echo "check-series: error: the plan failed" >b4/ref-b.log &&
-	sed -i "s/^warm\t0\t/warm\t130\t/" b4/runs.tsv &&
+	sed -i -e "s/^warm\t0\t/warm\t130\t/" -e "s/^cold\t0\t600.0\t0.9000\t/cold\t0\t600.0\t-\t/" b4/runs.tsv &&
 	bash "$BENCH" --report b4 r4.md &&
 	test_grep "not measured: ref-b broke \(exit 0 and no summary.json: check-series: error: the plan failed\)" r4.md &&
-	test_grep "not measured: warm broke \(interrupted \(exit 130\)\)" r4.md
+	test_grep "not measured: warm broke \(interrupted \(exit 130\)\)" r4.md &&
+	test_grep "^\| cold: mean busy cores ≥ 85% of nproc \| not measured: no /proc/stat sample \| not met \(not measured\) \|$" r4.md
 '
 
 test_expect_success 'report: the scaling table, boots and JOBS=1 / default' '
