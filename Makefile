@@ -13,7 +13,7 @@ help:
 	@echo "make test-lab       a real LAVA lab on 127.0.0.1, set up and torn down: make lava's jobs submitted by scripts/lava-submit.sh (RUN_DIR=; minutes; not in make test)"
 	@echo "make lava           LAVA job definitions for every variant x arch x test, from the cache's kernels, into results/lava (ARTIFACT_URL=)"
 	@echo "make kcidb-submit   POST results/latest/kcidb.json to KCIDB_REST=https://TOKEN@HOST/submit (DRY_RUN=1 prints the request)"
-	@echo "make bench          time cold/warm/one-line-edit check-series runs into bench/results.md"
+	@echo "make bench          the engine's goals: references alone, cold, warm, edits, boot scaling; into bench/results.md (hours; BENCH_QUICK=1)"
 	@echo "make send           b4 dry run: the exact messages of the series (REFLECT=1, SEND=1 to mail)"
 	@echo "make am VARIANT=    apply the mailed series as a maintainer would (git am and b4 am)"
 	@echo "make mutants        plant faults one at a time in a scratch copy, run the tests that must notice (ONLY=, KEEP=1)"

@@ -26,7 +26,8 @@
 #   warm          the same again, nothing changed
 #   edit-message  one line of 0001's commit message edited
 #   ref-b         reference (b): the rebuild the code edit below causes,
-#                 alone: STEPS=build VARIANTS=incremental JOBS=1 with the
+#                 alone: STEPS=build VARIANTS=incremental (the variant
+#                 0001 makes; see "by their role" below) JOBS=1 with the
 #                 edited 0001 (both arches, one after the other), run on a
 #                 copy of the cache and ccache that is then thrown away, so
 #                 that edit-code starts from the very state ref-b started
@@ -64,7 +65,7 @@
 #                                OUT: default bench/results.md
 # Knobs:
 #   BENCH_QUICK=1            to test this script: VARIANTS=control,incremental
-#                            ARCHS=x86_64 STEPS=apply,build,boot, REPEAT 1
+#                            (by their role) ARCHS=x86_64 STEPS=apply,build,boot, REPEAT 1
 #                            and 2 only; still real runs (not the committed
 #                            measurement: the report says so)
 #   BENCH_SCALING_VARIANTS=  the scaling runs' variants (default: all)
@@ -161,11 +162,18 @@ build_seconds() {
 	awk -F'\t' '!/^#/ && $2 == "build" && $5 ~ /^[0-9]+$/ && $6 ~ /^[0-9]+$/ { s += ($6 - $5) / 1e9; n++ }
 		END { if (n) printf "%.1f\n", s }' "$(run_dir "$1")/jobs.tsv" 2>/dev/null || true
 }
-# kernels_built NAME: builds that made a kernel (a build step's summary
-# says "built in"; "reused" made none).
+# kernels_built NAME: the build jobs that made a kernel: not cached (a
+# cached verdict keeps the summary of the build that made it, "built in"
+# too), and their record's summary says "built in" ("reused": the kernel
+# was there).  A job's record is its id with / for . (README: records).
 kernels_built() {
-	jq -r '[.results[] | select(.step == "build") | .summary // "" | scan("built in")] | length' \
-		"$(run_dir "$1")/summary.json" 2>/dev/null || echo "?"
+	local d rec n=0
+	d=$(run_dir "$1")
+	[ -f "$d/jobs.tsv" ] || { echo "?"; return 0; }
+	while read -r rec; do
+		! grep -q "built in" "$d/$rec/summary" 2>/dev/null || n=$((n + 1))
+	done < <(awk -F'\t' '!/^#/ && $2 == "build" && $8 == 0 { gsub(/\./, "/", $1); print $1 }' "$d/jobs.tsv")
+	echo "$n"
 }
 # compiled NAME: C files the run's kernel builds compiled (kbuild's "  CC"
 # lines in their make logs): the work a build did, so that ref-b and
@@ -379,14 +387,15 @@ out=${BENCH_OUT:-$PROJECT_DIR/bench/results.md}
 unset VARIANTS STEPS ARCHS REPEAT JOBS NO_CACHE PLAN KEEP_GOING LINUX_TREE V4_COMMIT BACKEND MAKEFLAGS MFLAGS MAKELEVEL
 # The variants by their role, from the variants file (no script names
 # one): the control is the first whose every expectation is FAIL; the
-# edited one is the first another variant must equal (same-as).
-ctl="" edit=""
+# edited one is the first another variant must equal (same-as), and that
+# other one's equivalence must FAIL once the edit makes their trees differ.
+ctl="" edit="" twin=""
 for v in $(variant_names); do
 	if [ -z "$ctl" ] && variant_expect "$v" | awk '$2 != "FAIL" { bad = 1 } END { exit (bad || NR == 0) }'; then
 		ctl=$v
 	fi
 	s=$(variant_same_as "$v")
-	[ -n "$edit" ] || [ "$s" = - ] || edit=$s
+	[ -n "$edit" ] || [ "$s" = - ] || { edit=$s twin=$v; }
 done
 if [ -z "$ctl" ] || [ -z "$edit" ]; then
 	die "the variants file has no variant whose every test must FAIL, or none that another must equal (same-as)"
@@ -579,7 +588,7 @@ measure() {
 	run ref-b - "reference (b): the rebuild 0001's code edit causes, both arches, one after the other" \
 		STEPS=build VARIANTS="$edit" JOBS=1 PATCHES_DIR="$D/patches-code" || { back; return 1; }
 	back
-	run edit-code v5/equivalence "one line of 0001's code moved (after the message edit)" PATCHES_DIR="$D/patches-code" || return 1
+	run edit-code "$twin/equivalence" "one line of 0001's code moved (after the message edit)" PATCHES_DIR="$D/patches-code" || return 1
 	for archs in "${arch_sets[@]}"; do
 		label=${archs//,/+}
 		for r in "${repeats[@]}"; do

@@ -37,18 +37,23 @@ verdicts() {
 		failed: ([.[] | select(.verdict == "FAIL")] | length), errors: ([.[] | select(.verdict == "ERROR")] | length),
 		skipped: 0, results: .}' >"$d/summary.json"
 }
-# jobs DIR NAME STEP:ARCH:START:END...: the run's jobs.tsv (whole seconds).
+# jobs DIR NAME ID:START:END[:CACHED[:SUMMARY]]...: the run's jobs.tsv
+# (times in whole seconds; ID as check-series names a job: VARIANT.STEP
+# [.ARCH[-TEST-RUN]]) and, given a SUMMARY, the summary of the job's record.
 jobs() {
-	local d=$1/results/$2/latest j step arch s e
+	local d=$1/results/$2/latest j id s e c sum arch
 	shift 2
 	for j in "$@"; do
-		IFS=: read -r step arch s e <<<"$j"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "v.$step.$arch.$s" "$step" v "$arch" \
-			"$((1700000000000000000 + s * 1000000000))" "$((1700000000000000000 + e * 1000000000))" PASS 0
-	done >>"$d/jobs.tsv"
+		IFS=: read -r id s e c sum <<<"$j"
+		arch=$(echo "$id" | cut -d. -f3 | cut -d- -f1)
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$(echo "$id" | cut -d. -f2)" "${id%%.*}" "${arch:--}" \
+			"$((1700000000000000000 + s * 1000000000))" "$((1700000000000000000 + e * 1000000000))" PASS "${c:-0}" >>"$d/jobs.tsv"
+		[ -z "$sum" ] || { mkdir -p "$d/${id//.//}" && echo "$sum" >"$d/${id//.//}/summary"; } || return 1
+	done
 }
 # good_bench DIR: a bench where every goal is met (nproc 2): reference (a)
-# 300 + 200 s of builds, cold 600 s (1.20), 90% busy; warm 4.2 s, message
+# 500 s of build jobs (2 kernels built, a cached and a reused one beside
+# them), cold 600 s (1.20), 90% busy; warm 4.2 s, message
 # edit 6.1 s; reference (b) 50 + 50 s, code edit 140 s (1.40); scaling
 # REPEAT=20 0.54 (one arch) and 0.60 (both: on the line).
 good_bench() {
@@ -56,23 +61,29 @@ good_bench() {
 	mkdir -p "$d" && : >"$d/runs.tsv" &&
 	printf 'date=2023-11-09\nnproc=2\nmachine=x86_64\nkernel=6.1\ncpu=Test CPU\nquick=0\ntarget=embedded-6.1\narches=arm64,x86_64\nscaling_variants=control,incremental,v5,pre-v4\nseconds=9000.0\n' >"$d/meta" &&
 	add_run "$d" ref-a 0 700.0 0.6 - "STEPS=build JOBS=1" &&
-	verdicts "$d" ref-a "control/build=PASS:x86_64: built in 300s;arm64: built in 200s" &&
-	jobs "$d" ref-a apply:-:0:10 build:x86_64:10:310 build:arm64:310:510 &&
+	verdicts "$d" ref-a "control/build=PASS:x86_64: built in 250s;arm64: built in 150s" \
+		"v5/build=PASS:x86_64: built in 250s;arm64: built in 150s" &&
+	jobs "$d" ref-a control.apply:0:10 "control.build.x86_64:10:260:0:x86_64: built in 250s" \
+		"control.build.arm64:260:410:0:arm64: built in 150s" "v5.build.x86_64:410:460:1:x86_64: built in 250s" \
+		"v5.build.arm64:460:510:0:arm64: reused" &&
 	add_run "$d" cold 0 600.0 0.9000 - - &&
 	verdicts "$d" cold control/boot=XFAIL incremental/boot=PASS &&
-	jobs "$d" cold build:x86_64:0:400 boot:x86_64:400:410 &&
+	jobs "$d" cold control.build.x86_64:0:400 control.boot.x86_64-fuse_evict-1:400:410 &&
 	printf 'variant      apply\ncontrol      PASS 0s\n(XFAIL: failed as the variants file expects\n' >>"$d/cold.log" &&
 	add_run "$d" warm 0 4.2 0.5 - - && verdicts "$d" warm control/apply=PASS &&
 	add_run "$d" edit-message 0 6.1 0.5 - "PATCHES_DIR=patches-message" && verdicts "$d" edit-message control/apply=PASS &&
 	add_run "$d" ref-b 0 120.0 0.9 - "STEPS=build VARIANTS=incremental JOBS=1 PATCHES_DIR=patches-code" &&
-	verdicts "$d" ref-b incremental/build=PASS && jobs "$d" ref-b build:x86_64:0:50 build:arm64:50:100 &&
+	verdicts "$d" ref-b incremental/build=PASS &&
+	jobs "$d" ref-b incremental.build.x86_64:0:50 incremental.build.arm64:50:100 &&
 	add_run "$d" edit-code 1 140.0 0.9 v5/equivalence "PATCHES_DIR=patches-code" &&
 	verdicts "$d" edit-code incremental/boot=PASS "v5/equivalence=FAIL:trees differ" &&
 	for n in x86_64:1:30.0:50.0 x86_64:20:300.0:560.0 arm64,x86_64:1:40.0:70.0 arm64,x86_64:20:600.0:1000.0; do
 		IFS=: read -r a r w w1 <<<"$n" &&
 		add_run "$d" "scale-${a//,/+}-r$r-default" 0 "$w" 0.95 - "STEPS=boot REPEAT=$r ARCHS=$a" &&
 		verdicts "$d" "scale-${a//,/+}-r$r-default" control/build=PASS:reused incremental/boot=PASS &&
-		jobs "$d" "scale-${a//,/+}-r$r-default" boot:x86_64:0:5 boot:x86_64:0:5 boot:x86_64:5:9 &&
+		jobs "$d" "scale-${a//,/+}-r$r-default" "control.build.x86_64:0:1:1:x86_64: built in 250s" \
+			incremental.boot.x86_64-fuse_evict-1:1:5 incremental.boot.x86_64-memfd_fuse-1:1:5 \
+			incremental.boot.x86_64-virtiofs_submount-1:5:9 &&
 		add_run "$d" "scale-${a//,/+}-r$r-jobs1" 0 "$w1" 0.5 - "STEPS=boot REPEAT=$r ARCHS=$a JOBS=1" &&
 		verdicts "$d" "scale-${a//,/+}-r$r-jobs1" incremental/boot=PASS || return 1
 	done
@@ -194,7 +205,7 @@ test_expect_success 'report: a run without summary.json, or with an exit status 
 
 test_expect_success 'report: the scaling table, boots and JOBS=1 / default' '
 	good_bench b5 &&
-	verdicts b5 scale-x86_64-r1-default "control/build=PASS:x86_64: built in 200s" &&
+	jobs b5 scale-x86_64-r1-default "pre-v4.build.x86_64:9:209:0:x86_64: built in 200s" &&
 	bash "$BENCH" --report b5 r5.md &&
 	test_grep "^\| x86_64 \| 20 \| 3 \| 300.0 \| 560.0 \| 1.87 \|$" r5.md &&
 	test_grep "^\| arm64,x86_64 \| 1 \| 3 \| 40.0 \| 70.0 \| 1.75 \|$" r5.md &&
