@@ -749,7 +749,9 @@ static bool func_from_trace_only(const char *slug)
  * or tail-called, and the fuse frame is what tells which bug this is.
  * Without a function from the registers (or with a generic helper there),
  * the fuse frame names FUNCTION, else the first frame outside the helpers.
- * The first FP_FRAMES frames, without offsets, are the crash fingerprint.
+ * The first FP_FRAMES frames, without offsets, are the crash fingerprint;
+ * for a leak, the first outside the allocator, whose frames differ between
+ * arches and slab versions while the allocating call path is the leak.
  */
 static void read_trace(const struct text *t, size_t t0, size_t end,
 		       struct kerror *e)
@@ -758,6 +760,7 @@ static void read_trace(const struct text *t, size_t t0, size_t end,
 	char own[SYM_MAX] = "";
 	size_t n = 0, len, i, fuse_at = PATH_FRAMES_MAX, nfp = 0;
 	bool in_block = false, unreliable;
+	bool leak = e->slug && strcmp(e->slug, "kmemleak") == 0;
 
 	for (i = t0 + 1; i < end; i++) {
 		const char *m = msg_of(t->line[i]);
@@ -780,7 +783,7 @@ static void read_trace(const struct text *t, size_t t0, size_t end,
 		}
 		if (unreliable || is_reporter_frame(sym))
 			continue;
-		if (nfp < FP_FRAMES) {
+		if (nfp < FP_FRAMES && !(leak && is_helper_frame(sym))) {
 			if (nfp)
 				strcat(e->fp, ",");
 			strcat(e->fp, sym);

@@ -6,6 +6,7 @@
 # not start or failed, or the backend never listened; the last line on
 # stderr names the cause (QEMU's own message, the backend's last log line).  Tests named virtiofs_* get our vhost-user-fs
 # backend on a unix socket; its violations are written to LOG.violations.
+# Tests named *_kmemleak boot with kmemleak=on (lib/arch.sh guest_params).
 #
 #   ACCEL=kvm|tcg  skip the KVM probe (on these machines /dev/kvm exists
 #                  but a KVM guest hangs at "Booting from ROM": the probe
@@ -57,7 +58,7 @@ probe_accel() {
 
 accel=$(probe_accel)
 if [ "${DRY_RUN:-0}" = 1 ]; then
-	mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
+	mapfile -t cmd < <(qemu_cmd "$accel" "$(guest_params "$test")")
 	backend=""
 	case $test in virtiofs_*) backend=" (+ the vhost-user-fs backend and its device)" ;; esac
 	echo "+ ${cmd[*]}$backend" >&2
@@ -93,7 +94,7 @@ virtiofs_*)
 	;;
 esac
 
-mapfile -t cmd < <(qemu_cmd "$accel" "guest.tests=$test")
+mapfile -t cmd < <(qemu_cmd "$accel" "$(guest_params "$test")")
 cmd+=("${extra[@]}")
 echo "+ ${cmd[*]}" >&2
 rc=0

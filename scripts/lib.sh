@@ -8,8 +8,10 @@ CACHE_DIR=${CACHE_DIR:-$PROJECT_DIR/.cache}
 RESULTS_ROOT=${RESULTS_ROOT:-$PROJECT_DIR/results}
 VARIANTS_FILE=${VARIANTS_FILE:-$PROJECT_DIR/variants}
 PATCHES_DIR=${PATCHES_DIR:-$PROJECT_DIR/patches}
+# Faults planted for test-only variants (faults/NAME in the variants file).
+FAULTS_DIR=${FAULTS_DIR:-$PROJECT_DIR/faults}
 PROG=${PROG:-$(basename "$0" .sh)}
-export PROJECT_DIR CACHE_DIR RESULTS_ROOT VARIANTS_FILE PATCHES_DIR
+export PROJECT_DIR CACHE_DIR RESULTS_ROOT VARIANTS_FILE PATCHES_DIR FAULTS_DIR
 
 # The embedded default target: Debian's 6.1 source, whose history this
 # project recreates from patches/stable-6.1/history-*.patch.

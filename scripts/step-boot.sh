@@ -45,7 +45,8 @@ if [ "${1:-}" = --fold ]; then
 	for a in "${arches[@]}"; do
 		for test in "${tests[@]}"; do
 			want=$(want_of "$v" "$test")
-			n=0 nfail=0 sig=""
+			cls=$(variant_expect_class "$v" "$test")
+			n=0 nfail=0 sig="" nother=0 osig=""
 			# Runs in order: 1, 2, ... 10 (not 1, 10, 2).
 			for rec in $(find "$dir" -mindepth 1 -maxdepth 1 -name "$a-$test-*" 2>/dev/null | sort -t- -k3 -n); do
 				[ -f "$rec/verdict" ] || continue
@@ -57,8 +58,15 @@ if [ "${1:-}" = --fold ]; then
 				esac
 				n=$((n + 1))
 				if [ "$(sed -n 's/^boot_got=//p' "$rec/facts" | tail -n 1)" = FAIL ]; then
+					s=$(sed -n 's/^boot_signature=//p' "$rec/facts" | tail -n 1)
+					# FAIL:CLASS: a failure of another class is no proof.
+					if [ -n "$cls" ] && [ "${s%% *}" != "$cls" ]; then
+						nother=$((nother + 1))
+						[ -n "$osig" ] || osig=$s
+						continue
+					fi
 					nfail=$((nfail + 1))
-					[ -n "$sig" ] || sig=$(sed -n 's/^boot_signature=//p' "$rec/facts" | tail -n 1)
+					[ -n "$sig" ] || sig=$s
 					# The first crash's call-trace fingerprint (arch,
 					# test and run order): two runs compare by it.
 					[ -n "$first_fp" ] || first_fp=$(sed -n 's/^boot_fingerprint=//p' "$rec/facts" | tail -n 1)
@@ -66,8 +74,10 @@ if [ "${1:-}" = --fold ]; then
 			done
 			[ "$n" -gt 0 ] || continue
 			if [ "$want" = FAIL ]; then rate="$a $test failed $nfail/$n"; else rate="$a $test passed $((n - nfail))/$n"; fi
-			echo "expected $want, $rate${sig:+ ($sig)}"
-			if [ "$want" = FAIL ] && [ "$nfail" = "$n" ]; then
+			echo "expected $want${cls:+ of class $cls}, $rate${sig:+ ($sig)}${osig:+, $nother/$n failed otherwise ($osig)}"
+			if [ "$nother" -gt 0 ]; then
+				mismatch+=("$a $test failed $nother/$n as $osig, expected FAIL of class $cls: the proof proved nothing")
+			elif [ "$want" = FAIL ] && [ "$nfail" = "$n" ]; then
 				fails+=("$rate: $sig")
 			elif [ "$want" = PASS ] && [ "$nfail" = 0 ]; then
 				passes+=("$rate")
@@ -117,7 +127,8 @@ if [ $key_only = 1 ]; then
 	[ -f "$kernel" ] || { echo "no $a kernel at $kernel: its build job did not run" >&2; exit 1; }
 	# The programs' directory is named by their sources and compiler.
 	progs=${PROGRAMS_DIR:-$(bash "$PROJECT_DIR/scripts/programs.sh" host)}
-	k="$want $test $r ${BOOT_TIMEOUT:-120} ${BACKEND:-local} ${progs##*/} $(hash_files "$PROJECT_DIR/scripts/boot.sh")"
+	cls=$(variant_expect_class "$v" "$test")
+	k="$want${cls:+:$cls} $test $r ${BOOT_TIMEOUT:-120} ${BACKEND:-local} ${progs##*/} $(hash_files "$PROJECT_DIR/scripts/boot.sh")"
 	[ "${BACKEND:-local}" = local ] ||
 		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
 	echo "$k $a:$(sha256sum "$kernel" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" --key "$a") $("$QEMU" --version 2>/dev/null | head -1)"
@@ -161,6 +172,13 @@ echo "$what/${REPEAT:-1}: $got ${signature:--} ${function:--} ($(elapsed_since "
 	[ "$got" != FAIL ] || echo "boot_signature=${signature:--} ${function:--}"
 	[ "$got" != FAIL ] || [ "${fingerprint:--}" = - ] || echo "boot_fingerprint=$fingerprint"
 } >>"$FACTS"
+# An expected FAIL of a named class (TEST=FAIL:CLASS in the variants file)
+# proves nothing when the guest failed for another reason.
+want_class=$(variant_expect_class "$v" "$test")
+if [ "$got" = FAIL ] && [ "$want" = FAIL ] && [ -n "$want_class" ] && [ "${signature:--}" != "$want_class" ]; then
+	summary "$what: failed as ${signature:--} ${function:--}, expected FAIL of class $want_class: the proof proved nothing"
+	exit 1
+fi
 if [ "$got" = "$want" ]; then
 	if [ "$got" = FAIL ]; then
 		summary "$what: FAIL as expected (${signature:--} ${function:--})"

@@ -66,7 +66,8 @@ small_variants() {
 clean_logs() {
 	serial memfd_fuse x86-real-incremental-memfd_fuse-clean &&
 	serial fuse_evict x86-real-incremental-fuse_evict-clean &&
-	serial virtiofs_submount x86-real-incremental-virtiofs_submount-clean
+	serial virtiofs_submount x86-real-incremental-virtiofs_submount-clean &&
+	serial virtiofs_kmemleak x86-real-incremental-virtiofs_kmemleak-clean
 }
 control_logs() {
 	serial memfd_fuse x86-real-control-memfd_fuse-gpf-0x5a &&
@@ -94,7 +95,7 @@ test_expect_success 'incremental on clean logs: PASS (0), each test passed 1/1' 
 	. "$FUNCS" && rm -f "$FAKE_SERIAL"/* && clean_logs &&
 	run_boot incremental &&
 	test "$(cat rc)" = 0 &&
-	echo "x86_64 memfd_fuse passed 1/1;x86_64 fuse_evict passed 1/1;x86_64 virtiofs_submount passed 1/1" >expect &&
+	echo "x86_64 memfd_fuse passed 1/1;x86_64 fuse_evict passed 1/1;x86_64 virtiofs_submount passed 1/1;x86_64 virtiofs_kmemleak passed 1/1" >expect &&
 	test_cmp expect summary
 '
 
@@ -121,6 +122,35 @@ test_expect_success 'a fixed variant that crashes: FAIL (1) naming the signature
 	test "$(cat rc)" = 1 &&
 	echo "x86_64 memfd_fuse failed 1/1, expected PASS: general-protection-fault fuse_evict_inode" >expect &&
 	test_cmp expect summary
+'
+
+test_expect_success 'FAIL:kmemleak: the planted leak is XFAIL; a crash or a pass instead fails the proof' '
+	. "$FUNCS" && rm -f "$FAKE_SERIAL"/* &&
+	echo "leak v4 - - virtiofs_kmemleak=FAIL:kmemleak" >leak-variants &&
+	export VARIANTS_FILE=$PWD/leak-variants &&
+	serial virtiofs_kmemleak x86-real-fault-leak-virtiofs_kmemleak-kmemleak-fuse_iget &&
+	run_boot leak && test "$(cat rc)" = 2 &&
+	test_grep "^as expected: x86_64 virtiofs_kmemleak failed 1/1: kmemleak fuse_iget$" summary &&
+	test_grep "run 1: FAIL as expected \\(kmemleak fuse_iget\\)" run/leak/boot/x86_64-virtiofs_kmemleak-1/summary &&
+	serial virtiofs_kmemleak x86-real-control-virtiofs_submount-gpf-0x5a &&
+	run_boot leak && test "$(cat rc)" = 1 &&
+	echo "x86_64 virtiofs_kmemleak failed 1/1 as general-protection-fault fuse_evict_inode, expected FAIL of class kmemleak: the proof proved nothing" >expect &&
+	test_cmp expect summary &&
+	test_grep "expected FAIL of class kmemleak: the proof proved nothing" run/leak/boot/x86_64-virtiofs_kmemleak-1/summary &&
+	serial virtiofs_kmemleak x86-real-incremental-virtiofs_kmemleak-clean &&
+	run_boot leak && test "$(cat rc)" = 1 &&
+	test_grep "^x86_64 virtiofs_kmemleak failed 0/1, expected FAIL: the proof proved nothing" summary
+'
+
+test_expect_success 'kmemleak=on is on the command line of a *_kmemleak test only' '
+	. "$FUNCS" && rm -f "$FAKE_SERIAL"/* &&
+	printf "leak v4 - - virtiofs_kmemleak=FAIL:kmemleak fuse_evict=PASS\n" >leak-variants &&
+	export VARIANTS_FILE=$PWD/leak-variants &&
+	serial virtiofs_kmemleak x86-real-fault-leak-virtiofs_kmemleak-kmemleak-fuse_iget &&
+	serial fuse_evict x86-real-incremental-fuse_evict-clean &&
+	run_boot leak && test "$(cat rc)" = 2 &&
+	grep -c "guest.tests=virtiofs_kmemleak kmemleak=on" "$FAKE_SERIAL/calls" >n && test "$(cat n)" = 1 &&
+	grep "guest.tests=fuse_evict" "$FAKE_SERIAL/calls" >fe && ! grep -q kmemleak fe
 '
 
 test_expect_success 'the backend s violations reach the oracle: pre-v4 virtiofs_submount is XFAIL' '

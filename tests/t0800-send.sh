@@ -43,6 +43,7 @@ test_expect_success 'dry run: three messages, written and summarised, nothing se
 	test -f "$d/series.mbox" &&
 	test "$(grep -c "^From mboxrd@z" "$d/series.mbox")" = 3 &&
 	test_grep "^send: dry run: nothing was sent" out &&
+	! grep -l -e "TEST ONLY" -e "leak-submount-lookup" "$d"/*.eml "$d/series.mbox" &&
 	for h in From To Cc Subject In-Reply-To; do test "$(grep -c "^    $h: " out)" = 3 || exit 1; done &&
 	test ! -e "$SENT"
 '

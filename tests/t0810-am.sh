@@ -81,10 +81,13 @@ test_expect_success 'both alternatives in a row: an error that says they are alt
 	test_grep "one VARIANT= at a time" err
 '
 
-test_expect_success 'no VARIANT, an unknown one, or one that mails nothing: refused' '
+test_expect_success 'no VARIANT, an unknown one, one that mails nothing or one with a planted fault: refused' '
 	test_must_fail bash "$PROJECT_DIR/scripts/am.sh" 2>err && test_grep "VARIANT=incremental" err &&
 	test_must_fail env VARIANT=nosuch bash "$PROJECT_DIR/scripts/am.sh" 2>err && test_grep "unknown variant" err &&
-	test_must_fail env VARIANT=control bash "$PROJECT_DIR/scripts/am.sh" 2>err && test_grep "mails no patch" err
+	test_must_fail env VARIANT=control bash "$PROJECT_DIR/scripts/am.sh" 2>err && test_grep "mails no patch" err &&
+	test_must_fail env VARIANT=fault-leak bash "$PROJECT_DIR/scripts/am.sh" 2>err &&
+	test_grep "fault-leak carries a planted fault \\(faults/leak-submount-lookup.patch\\)" err &&
+	test_must_fail bash "$PROJECT_DIR/scripts/am.sh" 2>err && ! grep -q fault-leak err
 '
 
 test_expect_success 'MBOX= that is missing or not this thread: refused' '

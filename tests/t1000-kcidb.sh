@@ -12,7 +12,10 @@
 KCIDB=$PROJECT_DIR/scripts/kcidb.sh
 RULES=$TEST_DATA/kcidb/kcidb-v5.3-rules.jq
 FIXTURE=$TEST_DATA/kcidb/run-20231109-143700
-export KCIDB RULES FIXTURE
+# The variants file of the run the fixture was made from: the expectations
+# (and MISS for a test it names but the run never reported) are that run's.
+VARIANTS_FILE=$TEST_DATA/kcidb/run-20231109-143700.variants
+export KCIDB RULES FIXTURE VARIANTS_FILE
 unset KCIDB_ORIGIN KCIDB_REST KCIDB_MESSAGE_ID RESULTS_URL DRY_RUN
 
 # The fixture run in $SCRATCH/run-..., its target a small git tree with the
@@ -241,10 +244,20 @@ test_expect_success 'submit: curl POSTs the file with the Bearer token on stdin,
 	test_grep "KCIDB_REST is not set" err
 '
 
+test_expect_success 'a run with a variant the variants file does not name (and no apply step): still a kcidb.json' '
+	rm -rf r && cp -r pristine r && mv r/incremental r/gone &&
+	sed -i "s/^incremental /gone /" r/records.tsv 2>/dev/null
+	rm -f r/gone/apply.log &&
+	jq "(.results[] | select(.variant == \"incremental\") | .variant) |= \"gone\"" pristine/summary.json >r/summary.json &&
+	bash "$KCIDB" r 2>err &&
+	jq -e "[.checkouts[].misc.variant] | index(\"gone\")" r/kcidb.json
+'
+
 test_expect_success 'a real run, when there is one: its kcidb.json keeps the v5.3 rules' '
 	latest=$PROJECT_DIR/results/latest &&
 	if [ -f "$latest/summary.json" ]; then
-		rm -rf real && cp -rL "$latest" real 2>/dev/null; bash "$KCIDB" real 2>err &&
+		rm -rf real && cp -rL "$latest" real 2>/dev/null
+		VARIANTS_FILE=$PROJECT_DIR/variants bash "$KCIDB" real 2>err &&
 		jq -r -f "$RULES" real/kcidb.json >errors && test_cmp /dev/null errors
 	else
 		echo "no results/latest: nothing more to check"

@@ -20,7 +20,7 @@ export RESULTS_ROOT=$SCRATCH/results CACHE_DIR=$SCRATCH/cache
 test_expect_success 'setup: a run with kernels for every variant and arch' '
 	mkdir -p cache/kernels cache/guest/x86_64-k cache/guest/arm64-k results/run1 &&
 	echo initrd >cache/guest/x86_64-k/initrd.cpio && echo initrd >cache/guest/arm64-k/initrd.cpio &&
-	for v in control incremental v5 pre-v4; do
+	for v in control incremental v5 pre-v4 fault-leak; do
 		mkdir -p "cache/kernels/$v-x86_64" "cache/kernels/$v-arm64" "results/run1/$v" &&
 		echo bzImage >"cache/kernels/$v-x86_64/image" && echo Image >"cache/kernels/$v-arm64/image" &&
 		printf "kernel_x86_64=%s\nkernel_arm64=%s\n" "$SCRATCH/cache/kernels/$v-x86_64/image" \
@@ -31,7 +31,7 @@ test_expect_success 'setup: a run with kernels for every variant and arch' '
 	ln -s run1 results/latest
 '
 
-test_expect_success 'make lava: a job per variant x arch x test, virtiofs_submount listed as local' '
+test_expect_success 'make lava: a job per variant x arch x test, the virtiofs_* tests listed as local' '
 	bash "$LJ" out >msg 2>&1 &&
 	test_grep "^lava-jobs: 16 jobs, 2 device\(s\) in out " msg &&
 	test "$(ls out/*.yaml | wc -l)" = 18 &&
@@ -39,6 +39,7 @@ test_expect_success 'make lava: a job per variant x arch x test, virtiofs_submou
 	test -f out/qemu-x86_64.yaml && test -f out/qemu-arm64.yaml &&
 	test ! -e out/control-x86_64-virtiofs_submount.yaml &&
 	test "$(grep -c "	virtiofs_submount	.*	local (scripts/boot.sh): needs the vhost-user-fs backend" out/jobs.tsv)" = 8 &&
+	test "$(grep -c "	virtiofs_kmemleak	.*	local (scripts/boot.sh): needs the vhost-user-fs backend" out/jobs.tsv)" = 6 &&
 	test "$(grep -c "	lava (device qemu-" out/jobs.tsv)" = 16 &&
 	grep -q "^control-arm64-memfd_fuse.yaml	control	arm64	memfd_fuse	FAIL	lava" out/jobs.tsv
 '
@@ -112,6 +113,7 @@ test_expect_success 'jobs boot what boot.sh boots: the run'"'"'s kernel and init
 test_expect_success 'metadata names the result the variants file expects' '
 	while read -r v _ _ _ memfd evict _; do
 		case $v in "#"* | "") continue ;; esac
+		case $memfd in memfd_fuse=*) ;; *) continue ;; esac
 		for a in x86_64 arm64; do
 			grep -q "^  expected: '"'"'${memfd#memfd_fuse=}'"'"'$" out/$v-$a-memfd_fuse.yaml &&
 			grep -q "^  expected: '"'"'${evict#fuse_evict=}'"'"'$" out/$v-$a-fuse_evict.yaml &&

@@ -38,11 +38,13 @@ test_expect_success 'summary.json follows the documented schema' '
 test_expect_success 'summary.json equals the one of a run before the engine redesign, field by field' '
 	# tests/data/summary-before-engine: the old engine (2ad4cac) on this
 	# target; timings, cache flags, paths and summaries aside (a build
-	# summary now lists its arches in ARCHS order).
+	# summary now lists its arches in ARCHS order).  Variants added since
+	# (fault-leak) are not in it; the series (what is mailed) must be.
 	old=$TEST_DATA/summary-before-engine/summary.json J=$RESULTS_ROOT/latest/summary.json &&
-	pick="[.results[] | {variant, step, verdict, signature, tree, fingerprint}] | sort_by(.variant, .step)" &&
+	olds=$(jq -c "[.results[].variant] | unique" "$old") &&
+	pick="[.results[] | select(.variant as \$v | $olds | index(\$v)) | {variant, step, verdict, signature, tree, fingerprint}] | sort_by(.variant, .step)" &&
 	jq -S "$pick" "$old" >old && jq -S "$pick" "$J" >new && test_cmp old new &&
-	top="{schema, passed, failed, errors, skipped, kind: .target.kind, id: .target.id, series}" &&
+	top="{schema, failed, errors, kind: .target.kind, id: .target.id, series}" &&
 	jq -S "$top" "$old" >old && jq -S "$top" "$J" >new && test_cmp old new
 '
 test_expect_success 'a kernel built from another tree'"'"'s build directory has a clean build'"'"'s config' '

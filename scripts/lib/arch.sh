@@ -43,3 +43,12 @@ kconfig_fragments() {
 	[ -z "${FRAGMENT:-}" ] || echo "$PROJECT_DIR/kconfig/$FRAGMENT"
 }
 
+# guest_params TEST: what the guest kernel's command line says for TEST,
+# beyond the console: the test to run, and kmemleak=on for a test named
+# *_kmemleak (kconfig/kmemleak.config builds kmemleak in, off by default,
+# so only that test's boot pays for its tracking).
+guest_params() {
+	local p="guest.tests=$1"
+	case $1 in *_kmemleak) p="$p kmemleak=on" ;; esac
+	echo "$p"
+}

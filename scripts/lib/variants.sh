@@ -55,13 +55,26 @@ variant_same_as() {
 	_variant_field "$1" 4
 }
 
-# variant_expect NAME: "TEST VERDICT" lines.
+# variant_expect NAME: "TEST VERDICT" lines (VERDICT without its :CLASS).
 variant_expect() {
+	_variants_read
+	local f kv want
+	read -r -a f <<<"${_V_LINE[$1]:-}"
+	for kv in "${f[@]:4}"; do
+		want=${kv#*=}
+		echo "${kv%%=*} ${want%%:*}"
+	done
+}
+
+# variant_expect_class NAME TEST: the class an expected FAIL must have
+# (TEST=FAIL:CLASS, a class of the oracle's), or nothing when any will do.
+variant_expect_class() {
 	_variants_read
 	local f kv
 	read -r -a f <<<"${_V_LINE[$1]:-}"
 	for kv in "${f[@]:4}"; do
-		echo "${kv%%=*} ${kv#*=}"
+		[ "${kv%%=*}" = "$2" ] || continue
+		case $kv in *=*:*) echo "${kv##*:}" ;; esac
 	done
 }
 
