@@ -33,7 +33,7 @@
 # ---- which variant: exactly one, and one that was mailed ------------------------
 
 mailed=()
-for v in $(variant_names); do [ -z "$(variant_patches "$v")" ] || mailed+=("$v"); done
+for v in $(variant_names); do ! variant_is_mailed "$v" || mailed+=("$v"); done
 want=${VARIANT:-}
 want=${want//,/ }
 read -r -a asked <<<"$want"
@@ -54,6 +54,7 @@ fi
 v=${asked[0]}
 mapfile -t names < <(variant_patches "$v")
 [ ${#names[@]} -gt 0 ] || die "variant $v mails no patch (it is a reference tree): make am applies a mailed one: ${mailed[*]}"
+variant_is_mailed "$v" || die "variant $v carries a planted fault ($(variant_patches "$v" | grep '^faults/' | paste -sd' ')): it is the project's own test, never mailed; make am applies a mailed one: ${mailed[*]}"
 base=$(variant_base "$v")
 
 require_tool b4 b4
@@ -223,10 +224,7 @@ why_not_applied() {
 step_begin "git am of $(printf '%s ' "${names[@]}")on $base"
 git -C "$clone" checkout -q -b "am/$v" "$(base_ref "$base")"
 for m in "${msgs[@]}"; do
-	if ! git -C "$clone" am -q "$m" >>"$log" 2>&1; then
-		git -C "$clone" am --abort >/dev/null 2>&1 || true
-		die "$(why_not_applied "$m")"
-	fi
+	git_am_or_abort "$clone" -q "$m" >>"$log" 2>&1 || die "$(why_not_applied "$m")"
 done
 git_tree=$(git -C "$clone" rev-parse "HEAD^{tree}")
 step_end
@@ -241,10 +239,8 @@ mkdir -p "$work/b4"
 mapfile -t mbx < <(find "$work/b4" -name '*.mbx')
 [ ${#mbx[@]} = 1 ] || die "b4 am wrote ${#mbx[@]} .mbx files, expected one: $(tr '\n' ' ' <"$work/b4.log")"
 git -C "$clone" checkout -q -b "am/$v-b4" "$(base_ref "$base")"
-if ! git -C "$clone" am -q "${mbx[0]}" >>"$log" 2>&1; then
-	git -C "$clone" am --abort >/dev/null 2>&1 || true
+git_am_or_abort "$clone" -q "${mbx[0]}" >>"$log" 2>&1 ||
 	die "git am of b4 am's ${mbx[0]##*/} fails on $base: $(grep -m1 -E '^error' "$log" || tail -n 1 "$log")"
-fi
 b4_tree=$(git -C "$clone" rev-parse "HEAD^{tree}")
 # Every trailer of every message taken must survive b4 am.
 for i in "${!msgs[@]}"; do

@@ -368,7 +368,7 @@ report() {
 		sed -n '/^variant /,/^(XFAIL/p' "$D/cold.log" 2>/dev/null || true
 		echo '```'
 	} >"$tmp"
-	mv "$tmp" "$out"
+	publish_file "$tmp" "$out"
 }
 
 if [ "${1:-}" = --report ]; then

@@ -3,7 +3,8 @@
 # it into an initrd; prints the initrd's path.  The initrd holds:
 #   /init                  guest/init.c, a KTAP runner (guest.tests= on the
 #                          kernel command line names the tests to run)
-#   /bin/<test>            guest/*.c: memfd_fuse, fuse_evict, virtiofs_submount
+#   /bin/<test>            guest/*.c: memfd_fuse, fuse_evict, virtiofs_submount,
+#                          virtiofs_kmemleak
 #   /bin/fuse_mnt, fuse_test  the memfd kselftest, built by its own Makefile
 #                          from the target tree (static, against libfuse.a)
 # packed by the tree's own usr/gen_init_cpio (no root needed).  Rebuilt only
@@ -42,7 +43,7 @@ trap 'rm -rf "$out.tmp"' EXIT
 
 step_begin "$ARCH_NAME guest programs (guest/*.c, static)"
 progs=$(bash "$PROJECT_DIR/scripts/programs.sh" guest "$ARCH_NAME")
-for p in init memfd_fuse fuse_evict virtiofs_submount; do cp "$progs/$p" "$out.tmp/bin/"; done
+for p in init memfd_fuse fuse_evict virtiofs_submount virtiofs_kmemleak; do cp "$progs/$p" "$out.tmp/bin/"; done
 step_end
 
 step_begin "$ARCH_NAME memfd kselftest: fuse_mnt, fuse_test (from $(target_id) $selftest)"
@@ -75,7 +76,7 @@ gcc -O2 -o "$out.tmp/gen_init_cpio" "$out.tmp/src/usr/gen_init_cpio.c"
 "$out.tmp/gen_init_cpio" "$out.tmp/initrd.list" >"$out.tmp/initrd.cpio"
 rm -rf "$out.tmp/src"
 # The first to finish wins; a loser's copy is the same bytes.
-mv -T "$out.tmp" "$final" 2>/dev/null || [ -f "$final/initrd.cpio" ] || die "could not move the initrd to $final"
-rm -rf "$out.tmp"
+has_initrd() { [ -f "$1/initrd.cpio" ]; }
+publish_dir "$out.tmp" "$final" has_initrd || die "could not move the initrd to $final"
 trap - EXIT
 echo "$final/initrd.cpio"

@@ -158,7 +158,10 @@ for v in "${variants[@]}"; do
 	# -- the checkout: base commit + patchset
 	base=""
 	variant_exists "$v" && base=$(variant_base "$v")
-	[ -n "$base" ] || base=$(sed -n 's/^== git am on \([A-Za-z0-9_.-]*\) .*/\1/p' "$vdir/apply.log" 2>/dev/null | head -n 1)
+	# A variant the variants file no longer names, whose run had no apply
+	# step: no base known, and no reason to stop.
+	[ -n "$base" ] || [ ! -f "$vdir/apply.log" ] ||
+		base=$(sed -n 's/^== git am on \([A-Za-z0-9_.-]*\) .*/\1/p' "$vdir/apply.log" | head -n 1)
 	patches=()
 	if variant_exists "$v"; then
 		while read -r n; do
@@ -393,5 +396,5 @@ out=$run_dir/kcidb.json
 jq -n --slurpfile c "$work/checkouts" --slurpfile b "$work/builds" --slurpfile t "$work/tests" \
 	'{version: {major: 5, minor: 3}, checkouts: $c, builds: $b, tests: $t}
 	 | walk(if type == "object" then with_entries(select(.value != null)) else . end)' >"$out.tmp.$$"
-mv "$out.tmp.$$" "$out"
+publish_file "$out.tmp.$$" "$out"
 note "$out: $(jq -r '"\(.checkouts | length) checkouts, \(.builds | length) builds, \(.tests | length) tests"' "$out") (KCIDB v5.3, origin $origin)"

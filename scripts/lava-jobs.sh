@@ -117,12 +117,12 @@ job_yaml() {
 		JOB_TIMEOUT=$((3 * timeout_s + 120)) BOOT_TIMEOUT="$timeout_s" LAVA_ARCH="$(lava_arch)" \
 		VARIANT="$v" ARCH="$a" TEST="$test" EXPECTED="$want" \
 		KERNEL_URL="$(url_of "$kernel")" INITRD_URL="$(url_of "$initrd")" \
-		CMDLINE="console=$CONSOLE panic=-1 oops=panic guest.tests=$test"
+		CMDLINE="console=$CONSOLE panic=-1 oops=panic $(guest_params "$test")"
 }
 
 # write_file PATH: stdin to PATH, whole or not at all.
 write_file() {
-	cat >"$1.tmp.$$" && mv "$1.tmp.$$" "$1"
+	cat >"$1.tmp.$$" && publish_file "$1.tmp.$$" "$1"
 }
 
 case ${1:-} in
@@ -207,6 +207,6 @@ for v in "${variants[@]}"; do
 	done < <(variant_expect "$v")
 done
 rm -rf "$out"
-mv "$out.tmp.$$" "$out"
+publish_file "$out.tmp.$$" "$out"
 trap - EXIT
 echo "lava-jobs: $n jobs, ${#arches[@]} device(s) in $out (list: $out/jobs.tsv)"

@@ -73,7 +73,7 @@ prepare_embedded() {
 	step_end
 	step_begin "recreating the tree before v4, then v4 (patches/stable-6.1/history-*.patch)"
 	for p in "${history[@]}"; do
-		if ! git -C "$_tmp" am -q --committer-date-is-author-date "$p" >"$_tmp/.git/check-series-am.log" 2>&1; then
+		if ! git_am_or_abort "$_tmp" -q --committer-date-is-author-date "$p" >"$_tmp/.git/check-series-am.log" 2>&1; then
 			die "history patch $(basename "$p") does not apply to $EMBEDDED_PACKAGE: $(grep -m1 -E 'error|failed' "$_tmp/.git/check-series-am.log")"
 		fi
 		case $p in

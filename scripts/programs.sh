@@ -4,7 +4,8 @@
 #
 #   host        oracle/ and vhost-user-fs/: oracle, vhost-user-fs, test_driver,
 #               with ${CC:-gcc}
-#   guest ARCH  guest/: init, memfd_fuse, fuse_evict, virtiofs_submount
+#   guest ARCH  guest/: init, memfd_fuse, fuse_evict, virtiofs_submount,
+#               virtiofs_kmemleak
 #               (static), with the ${CROSS_COMPILE}gcc of arches/ARCH.conf
 #
 # The directory is $CACHE_DIR/programs/host-KEY or guest-ARCH-KEY, KEY the
@@ -105,10 +106,7 @@ chmod 755 "$tmp"
 if [ -e "$out" ] && ! complete "$out"; then
 	rm -rf "$out"
 fi
-if ! mv -T "$tmp" "$out" 2>/dev/null; then
-	complete "$out" || die "could not move the programs into $out"
-	rm -rf "$tmp"
-fi
+publish_dir "$tmp" "$out" complete || die "could not move the programs into $out"
 trap - EXIT
 # Progress on stderr only once built: a failure is the one line of die.
 echo "  [$(elapsed_since "$t0")s] $name programs (${dirs[*]}) with $cc: built" >&2

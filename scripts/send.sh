@@ -169,7 +169,7 @@ target=$(bash "$PROJECT_DIR/scripts/prepare-target.sh") || die "could not prepar
 
 step_begin "checkpatch --strict on every mailed patch (scripts/step-checkpatch.sh)"
 for v in $(variant_names); do
-	[ -n "$(variant_patches "$v")" ] || continue
+	variant_is_mailed "$v" || continue
 	vd=$work/checkpatch/$v
 	mkdir -p "$vd"
 	rc=0
@@ -287,10 +287,9 @@ git -C "$clone" config core.editor "cp '$work/cover'"
 
 for i in "${!files[@]}"; do
 	f=${files[$i]}
-	if git -C "$clone" am -q "$f" >>"$log" 2>&1; then
+	if git_am_or_abort "$clone" -q "$f" >>"$log" 2>&1; then
 		continue
 	fi
-	git -C "$clone" am --abort >/dev/null 2>&1 || true
 	# Not a stack: an alternative.  Its variant must be same-as one whose
 	# patches are already on the branch (the variants file says so).
 	alt=""

@@ -143,7 +143,7 @@ static_config() {
 		bash "$PROJECT_DIR/scripts/kernel-config.sh" "$STATIC_ARCH" "$cfg.tmp.$$" \
 			>"$VARIANT_DIR/$STATIC_TOOL-config.log" 2>&1 ||
 			{ tail -n 5 "$VARIANT_DIR/$STATIC_TOOL-config.log" >&2; return 1; }
-		mv "$cfg.tmp.$$" "$cfg"
+		publish_file "$cfg.tmp.$$" "$cfg"
 	fi
 	echo "$cfg"
 }
@@ -191,8 +191,8 @@ static_findings_of() {
 		mkdir -p "$(dirname "$store")"
 		cp "$raw" "$store.raw.tmp.$$"
 		cp "$VARIANT_DIR/$STATIC_TOOL-$label.txt" "$store.txt.tmp.$$"
-		mv "$store.raw.tmp.$$" "$store.raw"
-		mv "$store.txt.tmp.$$" "$store.txt"
+		publish_file "$store.raw.tmp.$$" "$store.raw"
+		publish_file "$store.txt.tmp.$$" "$store.txt"
 	fi
 	return $rc
 }

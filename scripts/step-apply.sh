@@ -34,11 +34,10 @@ tgit checkout -q -f --detach "$(base_ref "$base")"
 for f in ${files[@]+"${files[@]}"}; do
 	echo "git am $(realpath --relative-to="$PROJECT_DIR" "$f")"
 	rc=0
-	out=$(tgit am --committer-date-is-author-date "$f" 2>&1) || rc=$?
+	out=$(git_am_or_abort "$dir" --committer-date-is-author-date "$f" 2>&1) || rc=$?
 	echo "$out"
 	if [ $rc != 0 ]; then
 		why=$(grep -m1 -E '^error: patch failed|^error:' <<<"$out" || true)
-		tgit am --abort >/dev/null 2>&1 || true
 		summary "$(basename "$f") does not apply on $base: ${why#error: }"
 		exit 1
 	fi

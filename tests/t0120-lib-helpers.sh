@@ -2,7 +2,8 @@
 # scripts/lib.sh's small helpers, each on its own: the one-line refusals
 # (a missing tool, file or disk space; an unknown arch or patch) and their
 # exit status (DIE_STATUS), the arch records, hashing for cache keys, the
-# fuse_alloc_inode() check and the Subject helpers of send/am.
+# fuse_alloc_inode() check, the Subject helpers of send/am, git am that
+# aborts, and publishing a result whole.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
@@ -81,5 +82,39 @@ test_expect_success 'series_patches: every variant s patches in file order, each
 	printf "%s\n" "a v4 p1.patch - t=PASS" "b v4 p1.patch,p2.patch - t=PASS" "c v4 - - t=FAIL" >variants &&
 	VARIANTS_FILE=$PWD/variants bash -c ". \"$LIB\"; series_patches" >out &&
 	printf "p1.patch\np2.patch\n" >exp && test_cmp exp out
+'
+test_expect_success 'git_am_or_abort: a patch that applies is committed; one that does not fails and leaves no am behind' '
+	g() { git -c user.name=t -c user.email=t@example.invalid -C am-repo "$@"; } &&
+	git init -q am-repo && printf "1\n2\n3\n" >am-repo/f && g add f && g commit -q -m one &&
+	printf "1\ntwo\n3\n" >am-repo/f && g commit -q -a -m two && g format-patch -q -1 --stdout >two.mbox &&
+	printf "1\ntwo\nthree\n" >am-repo/f && g commit -q -a -m three && g format-patch -q -1 --stdout >three.mbox &&
+	g reset -q --hard HEAD~2 && one=$(g rev-parse HEAD) &&
+	rc=0 && bash -c ". \"$LIB\"; git_am_or_abort am-repo -q --committer-date-is-author-date \"$PWD/three.mbox\"" >out 2>&1 || rc=$? &&
+	test $rc != 0 && test_grep "patch failed|does not apply" out &&
+	test "$(g rev-parse HEAD)" = "$one" && test ! -e am-repo/.git/rebase-apply &&
+	bash -c ". \"$LIB\"; git_am_or_abort am-repo -q \"$PWD/two.mbox\"" &&
+	bash -c ". \"$LIB\"; git_am_or_abort am-repo -q \"$PWD/three.mbox\"" &&
+	g log --format=%s >log && printf "three\ntwo\none\n" >exp && test_cmp exp log
+'
+
+test_expect_success 'publish_file: TMP replaces FINAL, and is never moved into a FINAL directory' '
+	mkdir pubf && echo old >pubf/final && echo new >pubf/final.tmp &&
+	bash -c ". \"$LIB\"; publish_file pubf/final.tmp pubf/final" &&
+	echo new >exp && test_cmp exp pubf/final && test ! -e pubf/final.tmp &&
+	mkdir pubf/dir && echo x >pubf/dir/a && echo new >pubf/dir.tmp &&
+	test_must_fail bash -c ". \"$LIB\"; publish_file pubf/dir.tmp pubf/dir" 2>/dev/null &&
+	test ! -e pubf/dir/dir.tmp && test -f pubf/dir.tmp
+'
+
+test_expect_success 'publish_dir: the first wins; a later one accepts a whole winner, refuses a broken one' '
+	mkdir -p pubd/t1 pubd/t2 pubd/t3 && echo first >pubd/t1/r && echo second >pubd/t2/r &&
+	whole() { test -f "$1/r"; } && export -f whole &&
+	bash -c ". \"$LIB\"; publish_dir pubd/t1 pubd/final whole" &&
+	test ! -e pubd/t1 && echo first >exp && test_cmp exp pubd/final/r &&
+	bash -c ". \"$LIB\"; publish_dir pubd/t2 pubd/final whole" &&
+	test ! -e pubd/t2 && test_cmp exp pubd/final/r && test ! -e pubd/final/t2 &&
+	rm pubd/final/r && echo x >pubd/final/other && echo third >pubd/t3/r &&
+	test_must_fail bash -c ". \"$LIB\"; publish_dir pubd/t3 pubd/final whole" &&
+	test -f pubd/t3/r
 '
 test_done

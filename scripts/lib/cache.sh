@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# lib/cache.sh: lanes (worktrees, build directories), kmake, content keys (sourced by scripts/lib.sh).
+# lib/cache.sh: lanes (worktrees, build directories), kmake, content keys,
+# publishing results whole (sourced by scripts/lib.sh).
 
 # ---- lanes: a worktree and a build directory per kind of job -----------------
 # Jobs that check out a tree run in a lane: a git worktree of the target
@@ -87,3 +88,33 @@ kernel_path() {
 	echo "$CACHE_DIR/kernels/$(kernel_key "$1" "$2")/image"
 }
 
+
+# ---- publishing: a result appears whole or not at all --------------------------
+# A result is written under a temporary name beside its final one, then
+# renamed into place: rename(2) within one directory is atomic, so a
+# reader (another job, a test, the next run) sees the old result or the
+# new one, never half of one, and a run killed half-way leaves only a
+# temporary name behind.  TMP must be in FINAL's directory (usually
+# FINAL.tmp.$$, the $$ so that two writers never share it): across file
+# systems mv copies, and the atomicity is gone.
+
+# publish_file TMP FINAL: rename TMP onto FINAL, replacing it.  TMP is a
+# file, or a directory when the caller removed FINAL's old copy (mv -T:
+# never into a FINAL directory, which would bury TMP inside it).
+publish_file() {
+	mv -T "$1" "$2"
+}
+
+# publish_dir TMP FINAL CHECK...: rename the directory TMP onto FINAL, for
+# content-keyed cache entries that two processes may build at once.  The
+# first to finish wins; a loser finds FINAL taken (mv -T will not replace
+# a non-empty directory), and since FINAL is named by the content's key it
+# holds the same result: TMP is dropped and that is a success, if
+# `CHECK... FINAL` says FINAL is whole.  Fails, leaving TMP, otherwise.
+publish_dir() {
+	local tmp=$1 final=$2
+	shift 2
+	mv -T "$tmp" "$final" 2>/dev/null && return 0
+	"$@" "$final" || return 1
+	rm -rf "$tmp"
+}

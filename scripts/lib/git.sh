@@ -22,9 +22,15 @@ target_dir() {
 }
 
 # patch_file NAME: the file to apply for patch NAME on this target: the
-# stable-6.1 backport of the same name on the embedded target, if any.
+# stable-6.1 backport of the same name on the embedded target, if any.  A
+# name faults/FILE is a fault planted for a test-only variant: FAULTS_DIR/FILE
+# (one file for both targets), never mailed (patch_is_mailed).
 patch_file() {
-	if [ "$(target_kind)" = embedded ] && [ -f "$EMBEDDED_BACKPORTS/$1" ]; then
+	if [ "${1#faults/}" != "$1" ]; then
+		[ -f "$FAULTS_DIR/${1#faults/}" ] ||
+			die "patch '$1' named in $(basename "$VARIANTS_FILE") is not in faults/: fix the variants file"
+		echo "$FAULTS_DIR/${1#faults/}"
+	elif [ "$(target_kind)" = embedded ] && [ -f "$EMBEDDED_BACKPORTS/$1" ]; then
 		echo "$EMBEDDED_BACKPORTS/$1"
 	elif [ -f "$PATCHES_DIR/$1" ]; then
 		echo "$PATCHES_DIR/$1"
@@ -45,6 +51,22 @@ variant_ref() {
 # tgit ARGS: git in the target tree.
 tgit() {
 	git -C "$(target_dir)" "$@"
+}
+
+# git_am_or_abort REPO ARGS...: `git -C REPO am ARGS...` (options, then the
+# mbox), and when it fails `git am --abort`, so that REPO is left on the
+# commit before, not in the middle of an am that the next `git am` or
+# checkout in it would trip over.  Returns git am's status; git am's output
+# goes where the caller sends it (a log, a variable), the abort's nowhere.
+# The caller says why it failed: each knows which message fits.
+git_am_or_abort() {
+	local repo=$1 rc=0
+	shift
+	git -C "$repo" am "$@" || rc=$?
+	if [ $rc != 0 ]; then
+		git -C "$repo" am --abort >/dev/null 2>&1 || true
+	fi
+	return $rc
 }
 
 # fuse_alloc_inode_has_init FILE: does fuse_alloc_inode() in FILE (an
