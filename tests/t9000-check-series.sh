@@ -24,7 +24,7 @@ test_expect_success 'make check-series: every variant, every step, verdicts as t
 	test_grep "pre-v4/boot XFAIL: as expected: .*arm64 virtiofs_submount failed 1/1: fuse-protocol-violation" out &&
 	test_grep "fault-leak/boot XFAIL: as expected: .*x86_64 virtiofs_kmemleak failed 1/1: kmemleak fuse_iget" out &&
 	test_grep "fault-leak/boot XFAIL: as expected: .*arm64 virtiofs_kmemleak failed 1/1: kmemleak fuse_iget" out &&
-	grep -E "^incremental +boot/x86_64-virtiofs_kmemleak-1 +PASS" out
+	grep -E "^ *incremental +boot/x86_64-virtiofs_kmemleak-1 +PASS" out
 '
 test_expect_success 'summary.json follows the documented schema' '
 	J=$RESULTS_ROOT/latest/summary.json &&
