@@ -25,21 +25,14 @@
  *	virtiofs_kmemleak	(run with cwd /tmp)
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define TAG		"testfs"
-#define MNT		"/tmp/vfs"
-#define KEEP		"/tmp/keep"
+#include "virtiofs.h"
+
 #define DEBUGFS		"/sys/kernel/debug"
 #define KMEMLEAK	DEBUGFS "/kmemleak"
 #define ROUNDS		3
@@ -49,42 +42,10 @@
 /* kselftest's exit code for "cannot run here" */
 #define KSFT_SKIP	4
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# virtiofs_kmemleak: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	say("FAIL: %s: %s", what, strerror(errno));
-	exit(1);
-}
-
-/* Read directory path (which automounts it); fail unless it lists name. */
+/* Fail unless directory path lists name. */
 static void must_list(const char *path, const char *name)
 {
-	struct dirent *d;
-	int found = 0;
-	DIR *dir;
-
-	dir = opendir(path);
-	if (!dir)
-		fail(path);
-	errno = 0;
-	while ((d = readdir(dir)))
-		if (!strcmp(d->d_name, name))
-			found = 1;
-	if (errno)
-		fail(path);
-	closedir(dir);
-	if (!found) {
+	if (!lists(path, name)) {
 		say("FAIL: %s does not list %s", path, name);
 		exit(1);
 	}

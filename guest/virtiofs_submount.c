@@ -16,59 +16,14 @@
  *	virtiofs_submount	(run with cwd /tmp)
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TAG	"testfs"
-#define MNT	"/tmp/vfs"
-#define KEEP	"/tmp/keep"
+#include "virtiofs.h"
+
 #define HELLO	"hello from the submount\n"
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# virtiofs_submount: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	say("FAIL: %s: %s", what, strerror(errno));
-	exit(1);
-}
-
-/* Read directory path; returns whether it lists name. */
-static int lists(const char *path, const char *name)
-{
-	struct dirent *d;
-	int found = 0;
-	DIR *dir;
-
-	dir = opendir(path);
-	if (!dir)
-		fail(path);
-	errno = 0;
-	while ((d = readdir(dir)))
-		if (!strcmp(d->d_name, name))
-			found = 1;
-	if (errno)
-		fail(path);
-	closedir(dir);
-	return found;
-}
 
 static void check_hello(const char *path)
 {
