@@ -32,7 +32,8 @@
 # Exit status of the run: 0 every verdict as expected; 1 some FAIL (the
 # patch, or what it was checked against, is wrong); 3 no FAIL but some
 # ERROR (fix the machine or the tool named, then run again); 2 bad input;
-# 130 interrupted (no job leaves a partial record).
+# 130 interrupted (Ctrl-C: SIGINT), 143 terminated (SIGTERM, to the run
+# alone or to its process group): every job stopped, no partial record.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -115,41 +116,67 @@ tree_list=()
 # One rule per job; its target is the record's verdict.  Prerequisites
 # carry data (a boot needs its kernel) and the stop rule (a variant's
 # later steps wait for its apply, build and boot); order-only ones chain
-# the jobs of a lane (jobs sharing a worktree and build directory).
+# the jobs of a lane (jobs sharing a worktree and build directory).  The
+# same jobs, one a line, in jobs.list: `job.sh --resolve` gives every job
+# it can its record before make starts (scripts/job.sh).  Written by the
+# shell alone, no command per job: a run has a hundred of them.
 mk=$RUN_DIR/jobs.mk
+joblist=$RUN_DIR/jobs.list
 # shellcheck disable=SC2016 # $(R) and $(JOB) are make's, not the shell's
 R='$(R)' JOB='$(JOB)'
 all=()
 declare -A last_in_lane=()
-# rule REC "PREREQS" "ORDER_ONLY" "ENV" JOB-ARGS...: the job's rule.  The
-# recipe's "+" gives every job make's jobserver: a kernel build inside a
-# job takes its share of JOBS.
+# rule REC "PREREQS" "ORDER_ONLY" LANE ARCH JOB-ARGS...: the job's rule
+# (PREREQS: records), and its line in jobs.list.  The recipe's "+" gives
+# every job make's jobserver: a kernel build inside a job takes its share
+# of JOBS.
 rule() {
-	local rec=$1 pre=$2 oo=$3 env=$4
-	shift 4
-	printf '%s/%s/verdict:%s%s\n\t+@%s%s %s\n' "$R" "$rec" "$pre" "${oo:+ | $oo}" "${env:+$env }" "$JOB" "$*" >>"$mk"
-	echo "job $rec${pre:+ after$pre}" | sed "s|\$(R)/||g; s|/verdict||g" >>"$RUN_DIR/plan.txt"
+	local rec=$1 pre=$2 oo=$3 lane=$4 arch=$5 a args="" env="" fields
+	shift 5
+	for a in "$@"; do
+		# A word of many (a list of records) is one argument: quoted.
+		case $a in *[!A-Za-z0-9_./:=+,@-]*) a="'${a//\'/\'\\\'\'}'" ;; esac
+		args="$args $a"
+	done
+	[ -z "$lane" ] || env="LANE=$lane "
+	[ -z "$arch" ] || env="${env}JOB_ARCH=$arch "
+	# shellcheck disable=SC2086 # a list of records
+	vpath_of $pre
+	printf '%s/%s/verdict:%s%s\n\t+@%s%s%s\n' "$R" "$rec" "$_vpath" "${oo:+ | $R/$oo/verdict}" "$env" "$JOB" "$args" >>"$mk"
+	printf -v fields '%s\t' "$rec" "${pre:--}" "${lane:--}" "${arch:--}" "$@"
+	printf '%s\n' "${fields%$'\t'}" >>"$joblist"
+	echo "job $rec${pre:+ after $pre}" >>"$RUN_DIR/plan.txt"
 }
-vpath_of() { # RECORD...: their verdict files, as make prerequisites
+vpath_of() { # RECORD...: _vpath, their verdict files as make prerequisites
 	local r
-	for r in "$@"; do printf ' %s/%s/verdict' "$R" "$r"; done
+	_vpath=""
+	for r in "$@"; do _vpath="$_vpath $R/$r/verdict"; done
 }
-stops_of() { # VARIANT STEP: the records of the variant's stoppers before STEP
-	local v=$1 step=$2 s out=""
+stops_of() { # VARIANT STEP: _stops, the records of the variant's stoppers before STEP
+	local v=$1 step=$2 s
+	_stops=""
 	for s in "${steps[@]}"; do
 		[ "$s" != "$step" ] || break
-		case $STOPPERS in *" $s "*) out="$out $v/$s" ;; esac
+		case $STOPPERS in *" $s "*) _stops="$_stops $v/$s" ;; esac
 	done
-	echo "${out# }"
+	_stops=${_stops# }
 }
-# lane_rule LANE REC "PREREQS" "ENV" ARGS...: a job of a lane, after the
+# lane_rule LANE REC "PREREQS" ARCH ARGS...: a job of a lane, after the
 # lane's previous one.
 lane_rule() {
-	local lane=$1 rec=$2 pre=$3 env=$4
+	local lane=$1 rec=$2 pre=$3 arch=$4
 	shift 4
-	rule "$rec" "$pre" "${last_in_lane[$lane]:+$R/${last_in_lane[$lane]}/verdict}" "LANE=$lane${env:+ $env}" "$@"
+	rule "$rec" "$pre" "${last_in_lane[$lane]:-}" "$lane" "$arch" "$@"
 	last_in_lane[$lane]=$rec
 }
+# kernel_of TREE ARCH: _kernel, where the plan's kernel is, asked once per
+# tree and arch (each asks for the config's inputs and the compiler).
+declare -A kernel_at=()
+kernel_of() {
+	[ -n "${kernel_at[$1 $2]:-}" ] || kernel_at[$1 $2]=$(kernel_path "$1" "$2")
+	_kernel=${kernel_at[$1 $2]}
+}
+: >"$joblist"
 {
 	echo "# Written by check-series.sh for one run: make -f jobs.mk -jN"
 	echo "R := $RUN_DIR"
@@ -158,13 +185,10 @@ lane_rule() {
 	echo ".DELETE_ON_ERROR:"
 } >"$mk"
 echo "# jobs: RECORD after PREREQUISITES (a lane's jobs also run one after another)" >>"$RUN_DIR/plan.txt"
-q() { printf "'%s'" "$*"; }
 for v in "${variants[@]}"; do
 	for step in "${steps[@]}"; do
-		stops=$(stops_of "$v" "$step")
-		pre=""
-		# shellcheck disable=SC2086 # a list of records
-		[ -z "$stops" ] || pre=$(vpath_of $stops)
+		stops_of "$v" "$step"
+		stops=$_stops
 		case $step in
 		apply)
 			# In the target's own checkout, one variant after another.
@@ -172,50 +196,43 @@ for v in "${variants[@]}"; do
 			all+=("$v/apply")
 			;;
 		checkpatch)
-			rule "$v/checkpatch" "$pre" "" "" "$v/checkpatch" checkpatch - "$(q "${stops:--}")" "$v"
+			rule "$v/checkpatch" "$stops" "" "" "" "$v/checkpatch" checkpatch - "${stops:--}" "$v"
 			all+=("$v/checkpatch")
 			;;
 		sparse | coccinelle | w1)
 			# One lane per tool: the three analyses run side by side.
-			lane_rule "static-$step" "$v/$step" "$pre" "" "$v/$step" "$step" - "$(q "${stops:--}")" "$v"
+			lane_rule "static-$step" "$v/$step" "$stops" "" "$v/$step" "$step" - "${stops:--}" "$v"
 			all+=("$v/$step")
 			;;
 		build)
 			subs=()
 			for a in "${arches[@]}"; do
-				lane_rule "build-$a" "$v/build/$a" "$pre" "JOB_ARCH=$a" "$v/build/$a" build - "$(q "${stops:--}")" "$v" "$a"
+				lane_rule "build-$a" "$v/build/$a" "$stops" "$a" "$v/build/$a" build - "${stops:--}" "$v" "$a"
 				subs+=("$v/build/$a")
 			done
-			rule "$v/build" "$(vpath_of "${subs[@]}")" "" "" "$v/build" build - - --fold-worst "${subs[*]}"
+			rule "$v/build" "${subs[*]}" "" "" "" "$v/build" build - - --fold-worst "${subs[@]}"
 			all+=("$v/build")
 			;;
 		boot)
 			# A boot waits for its own arch's kernel, not the other's.
 			read -r -a words <<<"${stops/$v\/build/}"
 			stops=${words[*]:-}
-			pre=""
-			# shellcheck disable=SC2086 # a list of records
-			[ -z "$stops" ] || pre=$(vpath_of $stops)
 			subs=()
 			while read -r test _; do
 				for a in "${arches[@]}"; do
-					kernel=$(kernel_path "${tree_of[$v]}" "$a")
-					for r in $(seq "$repeat"); do
-						rule "$v/boot/$a-$test-$r" "$pre$(vpath_of "$v/build/$a")" "" \
-							"JOB_ARCH=$a" "$v/boot/$a-$test-$r" boot "$v/build/$a" "$(q "${stops:--}")" "$v" "$a" "$test" "$r" "$kernel"
+					kernel_of "${tree_of[$v]}" "$a"
+					for ((r = 1; r <= repeat; r++)); do
+						rule "$v/boot/$a-$test-$r" "${stops:+$stops }$v/build/$a" "" "" "$a" \
+							"$v/boot/$a-$test-$r" boot "$v/build/$a" "${stops:--}" "$v" "$a" "$test" "$r" "$_kernel"
 						subs+=("$v/boot/$a-$test-$r")
 					done
 				done
 			done < <(variant_expect "$v")
-			if [ ${#subs[@]} -gt 0 ]; then
-				rule "$v/boot" "$(vpath_of "${subs[@]}")" "" "" "$v/boot" boot - - --fold "$v"
-			else
-				rule "$v/boot" "" "" "" "$v/boot" boot - - --fold "$v"
-			fi
+			rule "$v/boot" "${subs[*]}" "" "" "" "$v/boot" boot - - --fold "$v"
 			all+=("$v/boot")
 			;;
 		equivalence)
-			rule "$v/equivalence" "$pre" "" "" "$v/equivalence" equivalence - "$(q "${stops:--}")" "$v"
+			rule "$v/equivalence" "$stops" "" "" "" "$v/equivalence" equivalence - "${stops:--}" "$v"
 			all+=("$v/equivalence")
 			;;
 		esac
@@ -227,7 +244,8 @@ order=()
 for s in coccinelle build sparse w1 boot checkpatch equivalence apply; do
 	for r in "${all[@]}"; do [ "${r#*/}" != "$s" ] || order+=("$r"); done
 done
-printf 'all:%s\n' "$(vpath_of "${order[@]}")" >>"$mk"
+vpath_of "${order[@]}"
+printf 'all:%s\n' "$_vpath" >>"$mk"
 
 if [ "${PLAN:-0}" = 1 ]; then
 	cat "$RUN_DIR/plan.txt"
@@ -238,10 +256,13 @@ fi
 # ---- run ----------------------------------------------------------------------------
 # The live status: finished jobs as they end; on a terminal, one line per
 # running job below them (what, for how long, a kernel build's objects),
-# plain "running:" lines once a minute otherwise.
+# plain "running:" lines once a minute otherwise.  USR1 (stop_status)
+# cuts its second of sleep short: the last events are shown at once.
 status_loop() {
-	local off=0 size drawn=0 tty=0 last_plain=$SECONDS f id start lane now el extra exp n
+	local off=0 size drawn=0 tty=0 last_plain=$SECONDS f id start lane now el extra exp n sleeper=""
 	[ -t 1 ] && tty=1
+	# shellcheck disable=SC2064 # the sleep of the moment, when the trap runs
+	trap '[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null' USR1
 	while :; do
 		size=$(stat -c %s "$RUN_DIR/events" 2>/dev/null || echo 0)
 		[ "$tty" = 0 ] || [ "$drawn" = 0 ] || printf '\033[%dA\033[J' "$drawn"
@@ -275,22 +296,108 @@ status_loop() {
 			done
 			last_plain=$SECONDS
 		fi
-		sleep 1
+		sleep 1 &
+		sleeper=$!
+		wait "$sleeper" 2>/dev/null || true
+		sleeper=""
 	done
+}
+# stop_status: the status loop shows the last events and ends.
+stop_status() {
+	touch "$RUN_DIR/.done"
+	[ -n "${status_pid:-}" ] || return 0
+	kill -USR1 "$status_pid" 2>/dev/null || true
+	wait "$status_pid" 2>/dev/null || true
+	status_pid=""
+}
+
+# The resolver and make each run as a session of their own (setsid; its
+# own process group too), in the background, waited for by `wait`, which
+# a trapped signal interrupts at once: bash runs no trap while a command
+# runs in the foreground.  So a TERM to check-series alone (a
+# supervisor's, a timeout's) or Ctrl-C (INT to our process group) runs
+# our trap now, not when make ends, and the trap hands the signal on to
+# that session: make, every job and whatever they started, and nothing of
+# our caller's.  env --default-signal: bash starts a command with & with
+# SIGINT and SIGQUIT ignored (job control is off), which every job would
+# inherit, their own Ctrl-C cleanup with it.  setsid does not fork here
+# (a child of ours leads no group), so $! is the session's id.  The
+# command's output goes to LOG by its own redirection, not the function's:
+# the trap runs inside this function, and its words are for our stderr.
+session=""
+in_session() { # LOG CMD...: CMD as a session of its own, waited for; its status
+	local rc=0 log=$1
+	shift
+	setsid env --default-signal=INT,QUIT "$@" >"$log" 2>&1 &
+	session=$!
+	wait "$session" || rc=$?
+	session=""
+	return "$rc"
+}
+# shellcheck disable=SC2317 # run by the trap, as the next three
+# alive PID: PID runs (a zombie has ended: it only waits for our wait).
+alive() {
+	local st
+	{ IFS= read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+# shellcheck disable=SC2317
+# session_runs SID: some process of the session runs (zombies aside: an
+# orphan's stays until init reaps it, and some inits never do).
+session_runs() {
+	pgrep -r R,S,D,T,t -s "$1" >/dev/null 2>&1
+}
+# shellcheck disable=SC2317
+# stop_session SIGNAL: SIGNAL to every process of the session, then wait:
+# for its leader (make waits for its jobs, a job for its step) up to
+# STOP_GRACE seconds (default 30), then for strays (a backend started
+# with &, which ignores INT) up to 5 s, with a TERM after 2; what still
+# runs then is killed (sweep_partial clears what it left).
+stop_session() {
+	local sid=$session i
+	[ -n "$sid" ] || return 0
+	pkill -"$1" -s "$sid" 2>/dev/null || true
+	for ((i = 0; i < ${STOP_GRACE:-30} * 10; i++)); do
+		alive "$sid" || break
+		sleep 0.1
+	done
+	for ((i = 0; i < 50; i++)); do
+		session_runs "$sid" || break
+		[ "$i" != 20 ] || pkill -TERM -s "$sid" 2>/dev/null || true
+		sleep 0.1
+	done
+	! session_runs "$sid" || pkill -KILL -s "$sid" 2>/dev/null || true
+	wait "$sid" 2>/dev/null || true
+	session=""
+}
+# shellcheck disable=SC2317
+# sweep_partial: no record without its verdict, even from a job killed
+# before its own cleanup (job.sh clear_record) could run.
+sweep_partial() {
+	local rec d
+	while IFS=$'\t' read -r rec _; do
+		d=$RUN_DIR/$rec
+		if [ ! -d "$d" ] || [ -f "$d/verdict" ]; then continue; fi
+		rm -f "$d/verdict.tmp" "$d/summary" "$d/seconds" "$d/cached" "$d/log" "$d/facts" "$d/key-stderr"
+		rmdir "$d" 2>/dev/null || true
+	done <"$joblist"
 }
 
 # shellcheck disable=SC2317 # run by the trap
-interrupted() {
+interrupted() { # SIGNAL: stop every job, keep the finished records; 128 + SIGNAL
 	trap '' INT TERM
-	touch "$RUN_DIR/.done"
-	[ -z "${status_pid:-}" ] || wait "$status_pid" 2>/dev/null || true
-	rm -rf "$RUN_DIR/.running"
+	stop_session "$1"
+	sweep_partial
+	stop_status
+	rm -rf "$RUN_DIR/.running" "$RUN_DIR"/.memo*
 	echo "# run_end_ns $(date +%s%N)" >>"$RUN_DIR/jobs.tsv"
 	bash "$PROJECT_DIR/scripts/timeline.sh" "$RUN_DIR" "$jobs" >/dev/null 2>&1 || true
-	echo "check-series: interrupted; finished jobs keep their records in $RUN_DIR, no partial record is left" >&2
-	exit 130
+	echo "check-series: interrupted ($1); finished jobs keep their records in $RUN_DIR, no partial record is left" >&2
+	exit $((128 + $(kill -l "$1")))
 }
-trap interrupted INT TERM
+trap 'interrupted INT' INT
+trap 'interrupted TERM' TERM
 # The host programs (oracle, vhost-user-fs), built once for the whole run.
 if [ -n "${want_step[boot]:-}" ]; then
 	PROGRAMS_DIR=$(bash "$PROJECT_DIR/scripts/programs.sh" host) ||
@@ -299,15 +406,29 @@ if [ -n "${want_step[boot]:-}" ]; then
 fi
 : >"$RUN_DIR/events"
 : >"$RUN_DIR/jobs.tsv"
+# What the steps' keys ask of tools (QEMU's --version, a kernel's sha256,
+# the guest image's key) is asked once per run: scripts/job.sh "memo".
+JOB_MEMO=$RUN_DIR/.memo
+mkdir -p "$JOB_MEMO"
+export JOB_MEMO
 status_loop &
 status_pid=$!
+# First every job whose record is known without running its step (a
+# cached verdict, a SKIP, n/a, a fold), in one process; make runs the rest,
+# if any (a warm run starts no make).  NO_CACHE=1: make runs every job.
+if [ "${NO_CACHE:-0}" != 1 ]; then
+	in_session "$RUN_DIR/resolve.log" bash "$PROJECT_DIR/scripts/job.sh" --resolve "$joblist" "$jobs" ||
+		note "resolving the jobs from the cache failed (make runs them all): see $RUN_DIR/resolve.log"
+	[ -s "$RUN_DIR/resolve.log" ] || rm -f "$RUN_DIR/resolve.log"
+fi
 make_rc=0
-# make in the foreground: a job started with & would ignore Ctrl-C (as
-# every background job of a script does), and so would every job it runs.
-make -k -j"$jobs" --no-print-directory -f "$mk" >"$RUN_DIR/make.log" 2>&1 || make_rc=$?
-touch "$RUN_DIR/.done"
-wait "$status_pid" || true
-rm -rf "$RUN_DIR/.running"
+for r in "${all[@]}"; do
+	[ -f "$RUN_DIR/$r/verdict" ] && continue
+	in_session "$RUN_DIR/make.log" make -k -j"$jobs" --no-print-directory -f "$mk" || make_rc=$?
+	break
+done
+stop_status
+rm -rf "$RUN_DIR/.running" "$JOB_MEMO"
 trap - INT TERM
 [ "$make_rc" = 0 ] || note "the scheduler (make) exited with $make_rc: see $RUN_DIR/make.log"
 
@@ -315,8 +436,9 @@ trap - INT TERM
 passed=0 failed=0 errors=0 skipped=0
 records=$RUN_DIR/records.tsv
 : >"$records"
-cell_of() { # VARIANT STEP: verdict, or ERROR when the job left no record
-	cat "$RUN_DIR/$1/$2/verdict" 2>/dev/null || echo ERROR
+line_of() { # FILE: _line, its first line (read by the shell: 4 per cell)
+	_line=""
+	IFS= read -r _line <"$1" || true
 }
 echo
 printf '%-12s' variant
@@ -324,16 +446,23 @@ for s in "${steps[@]}"; do printf ' %-12s' "$s"; done
 echo
 for v in "${variants[@]}"; do
 	printf '%-12s' "$v"
-	: >"$RUN_DIR/$v/facts"
+	facts=()
 	for s in "${steps[@]}"; do
 		d=$RUN_DIR/$v/$s
-		verdict=$(cell_of "$v" "$s")
 		if [ -f "$d/verdict" ]; then
-			secs=$(cat "$d/seconds") cached=$(cat "$d/cached") summary=$(head -n 1 "$d/summary")
-			cat "$d/facts" >>"$RUN_DIR/$v/facts"
+			line_of "$d/verdict"
+			verdict=$_line
+			line_of "$d/seconds"
+			secs=$_line
+			line_of "$d/cached"
+			cached=$_line
+			line_of "$d/summary"
+			summary=$_line
+			facts+=("$d/facts")
 			[ ! -f "$d/log" ] || ln -sfn "$s/log" "$RUN_DIR/$v/$s.log"
 		else
-			secs=0 cached=0 summary="the job left no record (see $RUN_DIR/make.log)"
+			# The job left no record: ERROR.
+			verdict=ERROR secs=0 cached=0 summary="the job left no record (see $RUN_DIR/make.log)"
 		fi
 		case $verdict in
 		PASS | XFAIL) passed=$((passed + 1)) ;;
@@ -347,6 +476,7 @@ for v in "${variants[@]}"; do
 		printf ' %-12s' "$cell"
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$s" "$verdict" "$secs" "$cached" "$summary" >>"$records"
 	done
+	cat ${facts[@]+"${facts[@]}"} </dev/null >"$RUN_DIR/$v/facts"
 	echo
 done
 echo "(XFAIL: failed as the variants file expects; ERROR: the tools broke, nothing is known about the patch;"

@@ -3,9 +3,11 @@
 # stand-in kernel build and the real boot step on a stand-in QEMU
 # (tests/lib/boot-fakes.sh): the plan (equal trees: one kernel), jobs side
 # by side with their own records and logs, the fold into the table, a warm
-# run that reuses every verdict, a cache entry without its result is a
-# miss, STEPS=boot alone, Ctrl-C in the middle of parallel jobs leaves no
-# partial record, and bad knobs are one line.  Runs in about a minute.
+# run that reuses every verdict (and starts no make), a cache entry
+# without its result is a miss, STEPS=boot alone, Ctrl-C in the middle of
+# parallel jobs leaves no partial record, so does a TERM to check-series
+# alone (every job stops with it), and bad knobs are one line.  Runs in
+# about two minutes.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
@@ -64,6 +66,42 @@ for t in fuse_evict memfd_fuse; do
 done
 export S SCRATCH CS=$P/scripts/check-series.sh
 
+# run_procs RUN_DIR: the processes of that run: make, its jobs and what
+# they started (each has RUN_DIR in its environment; check-series exports
+# it).  kill_run RUN_DIR: KILL them (a test that failed leaves none).
+run_procs() {
+	{ grep -lsxzF "RUN_DIR=$1" /proc/[0-9]*/environ 2>/dev/null || true; } | cut -d/ -f3
+}
+kill_run() {
+	local p
+	for p in $(run_procs "$1"); do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
+# start_building: a cold run with 30 s kernel builds, in a session of its
+# own (as the foreground job of a terminal is in a group of its own), in
+# the background ($pid: a subshell, check-series its child); returns once
+# its x86_64 build job runs.  The subshell: a command put in the
+# background directly ignores SIGINT (no job control here), and a shell
+# that starts with SIGINT ignored cannot trap it; a subshell's foreground
+# command gets the dispositions the test started with.
+start_building() {
+	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts"
+	(FAKE_BUILD_SECONDS=30 JOBS=2 setsid bash "$CS" >out 2>&1) &
+	pid=$!
+	for _ in $(seq 200); do
+		ls "$RESULTS_ROOT"/latest/.running 2>/dev/null | grep -q "\.build\.x86_64$" && return 0
+		sleep 0.1
+	done
+	echo "no build job started in 20 s" >&2
+	return 1
+}
+# no_partial_record RUN_DIR: every directory with a record file has its verdict.
+no_partial_record() {
+	find "$1" -mindepth 2 -type d | while read -r d; do
+		if [ -e "$d/summary" ] || [ -e "$d/log" ]; then test -f "$d/verdict" || { echo "partial: $d" >&2; exit 1; }; fi
+	done
+}
+
 test_expect_success 'PLAN=1: the trees (v5 is incremental), the jobs, and nothing run' '
 	PLAN=1 bash "$CS" >out 2>&1 &&
 	test_grep "^variant v5 v4-reverted [0-9a-f]{12} v5-0002-mini.patch \(same tree as incremental\)$" out &&
@@ -108,11 +146,16 @@ test_expect_success 'the timeline and the run files are written' '
 	test_must_fail test -e "$R/.running"
 '
 
-test_expect_success 'a warm run reuses every verdict' '
+test_expect_success 'a warm run reuses every verdict, and starts no make' '
 	rm -f "$SCRATCH/builds.log" &&
 	bash "$CS" >out 2>&1 &&
 	test_must_fail test -e "$SCRATCH/builds.log" &&
-	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json"
+	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json" &&
+	# Every record came from the resolver (job.sh --resolve), each a
+	# cached verdict or n/a.
+	test_must_fail test -e "$RESULTS_ROOT/latest/make.log" &&
+	test -s "$RESULTS_ROOT/latest/events" &&
+	test_must_fail grep -v -e "(cached)" -e " n/a " "$RESULTS_ROOT/latest/events"
 '
 
 test_expect_success 'a cache entry without its result is a miss: a removed kernel is built again' '
@@ -136,15 +179,8 @@ test_expect_success 'STEPS=boot alone: the kernels it needs are built (build is 
 '
 
 test_expect_success 'Ctrl-C in the middle of parallel jobs: exit 130, no partial record, the next run works' '
-	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts" &&
-	# Its own process group, as the foreground job of a terminal: Ctrl-C
-	# signals every process in it.
-	FAKE_BUILD_SECONDS=30 JOBS=2 setsid bash "$CS" >out 2>&1 &
-	pid=$! &&
-	for i in $(seq 200); do
-		ls "$RESULTS_ROOT"/latest/.running 2>/dev/null | grep -q "\.build\.x86_64$" && break
-		sleep 0.1
-	done &&
+	# Ctrl-C signals every process of the group.
+	start_building &&
 	# setsid may run as a child of $pid (a subshell): the group is the
 	# first of theirs that is not ours.
 	mine=$(ps -o pgid= -p $BASHPID | tr -d " ") &&
@@ -156,11 +192,33 @@ test_expect_success 'Ctrl-C in the middle of parallel jobs: exit 130, no partial
 	sed "s/^/| /" out && test $rc = 130 &&
 	R=$(readlink -f "$RESULTS_ROOT/latest") &&
 	test_must_fail test -e "$R/.running" &&
-	find "$R" -mindepth 2 -type d | while read -r d; do
-		# A directory with any record file has its verdict.
-		if [ -e "$d/summary" ] || [ -e "$d/log" ]; then test -f "$d/verdict" || { echo "partial: $d" >&2; exit 1; }; fi
-	done &&
+	no_partial_record "$R" &&
 	test_must_fail test -e "$R/control/build/x86_64/verdict" &&
+	bash "$CS" >out 2>&1
+'
+
+test_expect_success 'TERM to check-series alone (not its group): make and every job stop at once, exit 143, no partial record' '
+	# Nothing but the TERM of this test reaches that session: what stops
+	# the jobs is check-series passing it on.
+	start_building &&
+	R=$(readlink -f "$RESULTS_ROOT/latest") &&
+	test_when_finished "kill -KILL $pid 2>/dev/null; kill_run \"$R\"" &&
+	test -n "$(run_procs "$R")" &&
+	cs=$pid &&
+	case $(ps -o args= -p "$pid") in *check-series.sh*) ;; *) cs=$(pgrep -P "$pid" -f check-series.sh) ;; esac &&
+	test -n "$cs" &&
+	sleep 1 && kill -TERM "$cs" &&
+	# At once: not when the 30 s build would have ended.
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done &&
+	if kill -0 "$pid" 2>/dev/null; then echo "check-series still runs 10 s after its TERM" >&2; return 1; fi
+	wait $pid; rc=$?
+	sed "s/^/| /" out && test $rc = 143 &&
+	left=$(run_procs "$R") &&
+	if [ -n "$left" ]; then ps -o pid,args -p "$(echo $left | tr " " ,)" >&2; return 1; fi &&
+	test_must_fail test -e "$R/.running" &&
+	no_partial_record "$R" &&
+	test_must_fail test -e "$R/control/build/x86_64/verdict" &&
+	test_grep "interrupted \(TERM\)" out &&
 	bash "$CS" >out 2>&1
 '
 
