@@ -81,17 +81,74 @@ if [ $submit = 1 ]; then
 fi
 
 # ---- the run ---------------------------------------------------------------
+# Speed: this runs at the end of every check-series, and a jq or date per
+# record made it 12 s.  So the shell only gathers (one jq reads the summary,
+# files are read with builtins) and ONE jq at the end builds the document
+# from all records, NUL-separated on its stdin (no ARG_MAX limit); the
+# per-record filters are unchanged.
 stamp=$(basename "$run_dir")
+run_parent=$(dirname "$run_dir")
+
+# chomp NAME: strip trailing newlines, as $(jq -r ...) did.
+chomp() {
+	local -n s=$1
+	while [[ $s == *$'\n' ]]; do s=${s%$'\n'}; done
+}
+
+# One pass over the summary, NUL-separated (values may hold newlines): the
+# target's fields, the gcc it names, the variant names as `jq -r` printed
+# them one a line, then every record as KEY, JSON, verdict, seconds, summary.
+# NULs in values are dropped, as $(...) dropped them.  A results entry jq
+# cannot read ends the list there (try): the old jq calls stopped there too,
+# and "names no variant" below says so.
+LINUX_TREE="" kind="" tdir="" target_id="" summary_gcc="" nvariants=0
+vnames=()
+{
+	IFS= read -r -d '' LINUX_TREE || true
+	IFS= read -r -d '' kind || true
+	IFS= read -r -d '' tdir || true
+	IFS= read -r -d '' target_id || true
+	IFS= read -r -d '' summary_gcc || true
+	IFS= read -r -d '' nvariants || nvariants=0
+	for ((i = 0; i < nvariants; i++)); do
+		IFS= read -r -d '' vn || break
+		vnames+=("$vn")
+	done
+	# Every record once: REC[VARIANT/STEP] is its JSON, RVERDICT, RSECONDS
+	# and RSUMMARY its fields as `jq -r` printed them.
+	declare -A REC=() RVERDICT=() RSECONDS=() RSUMMARY=()
+	while IFS= read -r -d '' k && IFS= read -r -d '' j && IFS= read -r -d '' rv &&
+		IFS= read -r -d '' rs && IFS= read -r -d '' rm; do
+		[ -z "${REC[$k]:-}" ] || continue
+		chomp rv
+		chomp rs
+		chomp rm
+		REC[$k]=$j RVERDICT[$k]=$rv RSECONDS[$k]=$rs RSUMMARY[$k]=$rm
+	done
+} < <(jq -j 'def raw: if type == "string" then . else tojson end;
+	def z: (raw | split("\u0000") | join("")) + "\u0000";
+	(.target.linux_tree // "" | z), (.target.kind // "embedded" | z), (.target.dir // "" | z),
+	(.target.id // "" | z), (.tools.gcc? // "" | z),
+	([try ([.results[].variant] | unique[])
+	  | if type == "string" then split("\n")[] elif type == "object" or type == "array" then empty else tojson end]
+	 | (length | z), (.[] | z)),
+	(try .results[] | select((.variant | type) == "string" and (.step | type) == "string")
+	 | ("\(.variant)/\(.step)" | z), (tojson | z), (.verdict | z), (.seconds | z), (.summary | z))' "$summary")
+chomp LINUX_TREE
+chomp kind
+chomp tdir
+chomp target_id
+chomp summary_gcc
 # lib.sh's target helpers read LINUX_TREE: take the run's, not the caller's.
-LINUX_TREE=$(jq -r '.target.linux_tree // ""' "$summary")
-kind=$(jq -r '.target.kind // "embedded"' "$summary")
-tdir=$(jq -r '.target.dir // ""' "$summary")
 export LINUX_TREE
 
 url_of() { # PATH: its URL: under RESULTS_URL when it is a result, else file://
 	local p=$1
-	if [ -n "${RESULTS_URL:-}" ] && [[ $p == "$(dirname "$run_dir")"/* ]]; then
-		echo "${RESULTS_URL%/}/${p#"$(dirname "$run_dir")"/}"
+	if [ -n "${RESULTS_URL:-}" ] && [[ $p == "$run_parent"/* ]]; then
+		echo "${RESULTS_URL%/}/${p#"$run_parent"/}"
+	elif [[ $p =~ ^[A-Za-z0-9._/-]*$ ]]; then
+		# Nothing to escape (jq's @uri keeps these): no jq needed.
+		printf 'file://%s\n' "$p"
 	else
 		# A path is a URI once its unsafe characters are escaped.
 		printf 'file://%s\n' "$(jq -rn --arg p "$p" '$p | @uri | gsub("%2F"; "/")')"
@@ -99,30 +156,55 @@ url_of() { # PATH: its URL: under RESULTS_URL when it is a result, else file://
 }
 
 rfc3339() { # EPOCH (may have a fraction)
-	date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.%3N+00:00
+	local e=$1 t
+	if [[ $e =~ ^([0-9]+)\.([0-9]{3})$ ]]; then
+		# The usual "%.3f" epoch: bash's own strftime, no date process.
+		TZ=UTC0 printf -v t '%(%Y-%m-%dT%H:%M:%S)T' "${BASH_REMATCH[1]}"
+		echo "$t.${BASH_REMATCH[2]}+00:00"
+	else
+		date -u -d "@$e" +%Y-%m-%dT%H:%M:%S.%3N+00:00
+	fi
 }
 
 # started FILE SECONDS: when a step that wrote FILE last and took SECONDS
 # began (the file's time less the duration).
 started() {
-	local m
+	local m ms
 	m=$(stat -c %Y "$1") || return 1
+	if [[ $m =~ ^[0-9]+$ && $2 =~ ^([0-9]{1,9})(\.([0-9]{1,3}))?$ ]]; then
+		# Whole milliseconds: exact in shell arithmetic, as awk's %.3f.
+		local f=${BASH_REMATCH[3]}000
+		ms=$((m * 1000 - 10#${BASH_REMATCH[1]} * 1000 - 10#${f:0:3}))
+		if [ "$ms" -ge 0 ]; then
+			printf -v ms '%d.%03d' $((ms / 1000)) $((ms % 1000))
+			rfc3339 "$ms"
+			return
+		fi
+	fi
 	rfc3339 "$(awk -v m="$m" -v s="$2" 'BEGIN { printf "%.3f", m - s }')"
 }
 
-# Every record once: REC[VARIANT/STEP] is its JSON.
-declare -A REC=()
-while IFS=$'\t' read -r k j; do
-	[ -n "${REC[$k]:-}" ] || REC[$k]=$j
-done < <(jq -r '.results[] | select((.variant | type) == "string" and (.step | type) == "string")
-	| "\(.variant)/\(.step)\t\(tojson)"' "$summary")
 result() { # VARIANT STEP: that record as JSON (or nothing)
 	printf '%s' "${REC[$1/$2]:-}"
 }
 
-fact() { # VARIANT KEY
-	[ -f "$run_dir/$1/facts" ] || return 0
-	sed -n "s/^$2=//p" "$run_dir/$1/facts" | tail -n 1
+# fact VARIANT KEY: the last KEY= line of VARIANT's facts (as sed | tail).
+facts_of=""
+FACT_LINES=()
+fact() {
+	local f=$run_dir/$1/facts line v="" found=0
+	[ -f "$f" ] || return 0
+	# Read once per variant: nothing writes facts while this runs.
+	if [ "$facts_of" != "$1" ]; then
+		FACT_LINES=()
+		while IFS= read -r line || [ -n "$line" ]; do FACT_LINES+=("$line"); done <"$f"
+		facts_of=$1
+	fi
+	for line in ${FACT_LINES[@]+"${FACT_LINES[@]}"}; do
+		[[ $line == "$2="* ]] || continue
+		v=${line#"$2="} found=1
+	done
+	[ $found = 0 ] || echo "$v"
 }
 
 # KCIDB status of a check-series verdict.  XFAIL is a failure the variants
@@ -138,14 +220,27 @@ kcidb_status() {
 	esac
 }
 
-mapfile -t variants < <(jq -r '[.results[].variant] | unique[]' "$summary" | grep -E '^[A-Za-z0-9._-]+$' || true)
+variants=()
+for vn in ${vnames[@]+"${vnames[@]}"}; do
+	[[ $vn =~ ^[A-Za-z0-9._-]+$ ]] && variants+=("$vn")
+done
 [ ${#variants[@]} -gt 0 ] || die "$summary names no variant: nothing to report"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-: >"$work/checkouts"
-: >"$work/builds"
-: >"$work/tests"
+# The records for the final jq: TYPE, the number of pairs, then KEY VALUE
+# pairs (j:KEY: VALUE is JSON, as --argjson; a:KEY: appended to a list).
+ARGS=()
+emit() { # TYPE KEY VALUE...
+	local t=$1
+	shift
+	ARGS+=("$t" $(($# / 2)) "$@")
+}
+
+# The version lines of gcc and QEMU, once per program.
+declare -A VERSION=()
+version_of() { # PROGRAM: its first --version line (or nothing)
+	[ -n "${VERSION[$1]+set}" ] || VERSION[$1]=$("$1" --version 2>/dev/null | head -n 1 || true)
+	printf '%s' "${VERSION[$1]}"
+}
 
 for v in "${variants[@]}"; do
 	vdir=$run_dir/$v
@@ -183,9 +278,10 @@ for v in "${variants[@]}"; do
 	if [ ${#patches[@]} -gt 0 ]; then
 		phash=$(sha256sum "${patches[@]}" | cut -c-64 | sha256sum | cut -c-64)
 	fi
-	pfiles=$(for p in ${patches[@]+"${patches[@]}"}; do
-		jq -cn --arg n "$(basename "$p")" --arg u "$(url_of "$p")" '{name: $n, url: $u}'
-	done | jq -cs .)
+	pfiles=()
+	for p in ${patches[@]+"${patches[@]}"}; do
+		pfiles+=(a:fname "${p##*/}" a:furl "$(url_of "$p")")
+	done
 	msgid=${KCIDB_MESSAGE_ID:-}
 	if [ -z "$msgid" ] && [ ${#patches[@]} -gt 0 ]; then
 		msgid=$(awk 'tolower($1) == "message-id:" { print $2; exit } /^$/ { exit }' "${patches[0]}")
@@ -204,35 +300,25 @@ for v in "${variants[@]}"; do
 	ck_start=""
 	ck_log=""
 	if [ -n "$apply" ] && [ -f "$vdir/apply.log" ]; then
-		ck_start=$(started "$vdir/apply.log" "$(jq -r .seconds <<<"$apply")")
+		ck_start=$(started "$vdir/apply.log" "${RSECONDS[$v/apply]}")
 		ck_log=$(url_of "$vdir/apply.log")
 	fi
-	jq -cn --arg id "$cid" --arg origin "$origin" --arg tree "$tree_name" \
-		--arg hash "$base_commit" --arg name "$commit_name" --argjson files "$pfiles" \
-		--arg phash "$phash" --arg msgid "$msgid" --arg start "$ck_start" --arg log "$ck_log" \
-		--argjson apply "${apply:-null}" --arg v "$v" --arg base "$base" --arg kind "$kind" \
-		--arg target "$(jq -r '.target.id // ""' "$summary")" --arg commit "$commit" \
-		--arg tree_id "$(fact "$v" tree)" \
-		--arg expect "$(tr ' \n' '= ' <<<"$expect" | sed 's/ $//')" \
-		'{id: $id, origin: $origin, tree_name: $tree, patchset_files: $files, patchset_hash: $phash,
-		  comment: ("variant \($v): \($base) + \($files | length) patch(es)")}
-		 + (if $hash != "" then {git_commit_hash: $hash} else {} end)
-		 + (if $name != "" then {git_commit_name: $name} else {} end)
-		 + (if $msgid != "" then {message_id: $msgid} else {} end)
-		 + (if $start != "" then {start_time: $start} else {} end)
-		 + (if $log != "" then {log_url: $log} else {} end)
-		 + (if $apply != null then {valid: ($apply.verdict == "PASS")} else {} end)
-		 + {misc: {variant: $v, base: $base, target_kind: $kind, target_id: $target,
-		           local_commit: ($kind == "embedded"),
-		           variant_commit: (if $commit != "" then $commit else null end),
-		           variant_tree: (if $tree_id != "" then $tree_id else null end),
-		           expect: $expect}}' >>"$work/checkouts"
+	# The expectations on one line, "TEST=WANT" space-separated (as
+	# tr ' \n' '= ' | sed 's/ $//' made them).
+	exp1=${expect// /=}
+	exp1=${exp1//$'\n'/ }
+	exp1=${exp1% }
+	emit checkout id "$cid" origin "$origin" tree "$tree_name" \
+		hash "$base_commit" name "$commit_name" ${pfiles[@]+"${pfiles[@]}"} \
+		phash "$phash" msgid "$msgid" start "$ck_start" log "$ck_log" \
+		j:apply "${apply:-null}" v "$v" base "$base" kind "$kind" \
+		target "$target_id" commit "$commit" tree_id "$(fact "$v" tree)" expect "$exp1"
 
 	# -- builds: one per arch the run built or booted (or would have)
 	build=$(result "$v" build)
 	mapfile -t arches < <({
 		sed -n 's/^kernel_\([a-z0-9_]*\)=.*/\1/p' "$vdir/facts" 2>/dev/null
-		[ -z "$build" ] || jq -r '.summary' <<<"$build" | grep -oE '(^|[ ;])[a-z0-9_]+: ' | tr -d ' ;:'
+		[ -z "$build" ] || printf '%s\n' "${RSUMMARY[$v/build]}" | grep -oE '(^|[ ;])[a-z0-9_]+: ' | tr -d ' ;:'
 		sed -nE 's/^([a-z0-9_]+) [A-Za-z0-9_-]+ run [0-9]+\/[0-9]+: .*/\1/p' "$vdir/boot.log" 2>/dev/null
 	} | while read -r a; do [ -f "$PROJECT_DIR/arches/$a.conf" ] && echo "$a"; done | awk '!seen[$0]++')
 	if [ ${#arches[@]} = 0 ]; then
@@ -250,13 +336,14 @@ for v in "${variants[@]}"; do
 			config="$config+${f##*/}"
 		done
 		[ -z "${FRAGMENT:-}" ] || config="$config+$FRAGMENT"
-		compiler=$("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -n 1 || true)
-		[ -n "$compiler" ] || compiler=$(jq -r '.tools.gcc // ""' "$summary")
+		compiler=$(version_of "${CROSS_COMPILE:-}gcc")
+		[ -n "$compiler" ] || compiler=$summary_gcc
 		image=$(fact "$v" "kernel_$a")
 		status="" start="" duration="" log="" bsum="" reused=false
 		if [ -n "$build" ]; then
-			bsum=$(jq -r .summary <<<"$build")
-			verdict=$(jq -r .verdict <<<"$build")
+			bsum=${RSUMMARY[$v/build]}
+			verdict=${RVERDICT[$v/build]}
+			bsecs=${RSECONDS[$v/build]}
 			if [ -n "$image" ]; then
 				status=PASS
 			else
@@ -266,10 +353,10 @@ for v in "${variants[@]}"; do
 			# Per arch: "ARCH: built in Ns" or "ARCH: reused".
 			duration=$(grep -oE "(^| )$a: built in [0-9.]+s" <<<"$bsum" | grep -oE '[0-9.]+' | tail -n 1 || true)
 			if grep -qE "(^| )$a: reused" <<<"$bsum"; then duration=0 reused=true; fi
-			[ -n "$duration" ] || duration=$(jq -r .seconds <<<"$build")
+			[ -n "$duration" ] || duration=$bsecs
 			if [ -f "$vdir/build.log" ]; then
 				s0=$(stat -c %Y "$vdir/build.log")
-				start=$(rfc3339 "$(awk -v m="$s0" -v s="$(jq -r .seconds <<<"$build")" -v o="$offset" 'BEGIN { printf "%.3f", m - s + o }')")
+				start=$(rfc3339 "$(awk -v m="$s0" -v s="$bsecs" -v o="$offset" 'BEGIN { printf "%.3f", m - s + o }')")
 				offset=$(awk -v o="$offset" -v d="$duration" 'BEGIN { print o + d }')
 			fi
 			if [ -f "$vdir/build-$a.make.log" ]; then
@@ -278,58 +365,42 @@ for v in "${variants[@]}"; do
 				log=$(url_of "$vdir/build.log")
 			fi
 		fi
-		outputs='[]'
+		outputs=()
 		cfg_url=""
 		if [ -n "$image" ] && [ -f "$image" ]; then
 			# shellcheck disable=SC2153 # IMAGE comes from the arch record
-			outputs=$(jq -cn --arg n "$(basename "$IMAGE")" --arg u "$(url_of "$image")" '[{name: $n, url: $u}]')
-			[ ! -f "$(dirname "$image")/config" ] || cfg_url=$(url_of "$(dirname "$image")/config")
+			outputs=(a:oname "${IMAGE##*/}" a:ourl "$(url_of "$image")")
+			[ ! -f "${image%/*}/config" ] || cfg_url=$(url_of "${image%/*}/config")
 		fi
-		jq -cn --arg id "$bid" --arg cid "$cid" --arg origin "$origin" --arg arch "$KERNEL_ARCH" \
-			--arg config "$config" --arg compiler "$compiler" --arg status "$status" \
-			--arg start "$start" --arg duration "$duration" --arg log "$log" --arg cfg "$cfg_url" \
-			--argjson outputs "$outputs" --arg image "$image" --arg bsum "$bsum" \
-			--argjson reused "$reused" --argjson rec "${build:-null}" \
-			--arg command "make ARCH=$KERNEL_ARCH${CROSS_COMPILE:+ CROSS_COMPILE=$CROSS_COMPILE} olddefconfig $(basename "$IMAGE")" \
-			'{id: $id, checkout_id: $cid, origin: $origin, architecture: $arch,
-			  config_name: $config, compiler: $compiler, command: $command}
-			 + (if $status != "" then {status: $status} else {} end)
-			 + (if $start != "" then {start_time: $start} else {} end)
-			 + (if $duration != "" then {duration: ($duration | tonumber)} else {} end)
-			 + (if $log != "" then {log_url: $log} else {} end)
-			 + (if $cfg != "" then {config_url: $cfg} else {} end)
-			 + (if ($outputs | length) > 0 then {output_files: $outputs} else {} end)
-			 + {misc: {kernel: (if $image != "" then $image else null end),
-			           kernel_reused: $reused,
-			           cached: (if $rec != null then $rec.cached else null end),
-			           summary: (if $bsum != "" then $bsum else null end)}}' >>"$work/builds"
+		emit build id "$bid" cid "$cid" origin "$origin" arch "$KERNEL_ARCH" \
+			config "$config" compiler "$compiler" status "$status" \
+			start "$start" duration "$duration" log "$log" cfg "$cfg_url" \
+			${outputs[@]+"${outputs[@]}"} image "$image" bsum "$bsum" \
+			j:reused "$reused" j:rec "${build:-null}" \
+			command "make ARCH=$KERNEL_ARCH${CROSS_COMPILE:+ CROSS_COMPILE=$CROSS_COMPILE} olddefconfig ${IMAGE##*/}"
 
 		# -- static checks: tests of the build of the static analysis arch
 		if [ "$a" = "$static_arch" ]; then
 			for s in checkpatch sparse coccinelle w1; do
 				rec=$(result "$v" "$s")
 				[ -n "$rec" ] || continue
-				verdict=$(jq -r .verdict <<<"$rec")
+				verdict=${RVERDICT[$v/$s]}
 				slog=$vdir/$s.log
-				sstart=""
-				[ ! -f "$slog" ] || sstart=$(started "$slog" "$(jq -r .seconds <<<"$rec")")
-				jq -cn --arg id "$bid/$s" --arg bid "$bid" --arg origin "$origin" --arg path "$s" \
-					--arg status "$(kcidb_status "$verdict")" --argjson rec "$rec" \
-					--arg start "$sstart" --arg log "$([ ! -f "$slog" ] || url_of "$slog")" \
-					'{id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
-					  duration: $rec.seconds, comment: $rec.summary,
-					  environment: {comment: "static analysis on the host (no boot)"}}
-					 + (if $start != "" then {start_time: $start} else {} end)
-					 + (if $log != "" then {log_url: $log} else {} end)
-					 + {misc: {verdict: $rec.verdict, cached: $rec.cached,
-					           signature: $rec.signature}}' >>"$work/tests"
+				sstart="" slog_url=""
+				if [ -f "$slog" ]; then
+					sstart=$(started "$slog" "${RSECONDS[$v/$s]}")
+					slog_url=$(url_of "$slog")
+				fi
+				emit static id "$bid/$s" bid "$bid" origin "$origin" path "$s" \
+					status "$(kcidb_status "$verdict")" j:rec "$rec" \
+					start "$sstart" log "$slog_url"
 			done
 		fi
 
 		# -- guest tests: one per boot, from step-boot.sh's lines
 		boot=$(result "$v" boot)
 		[ -n "$boot" ] || continue
-		qemu_version=$("$QEMU" --version 2>/dev/null | head -n 1 || true)
+		qemu_version=$(version_of "$QEMU")
 		[ -n "$qemu_version" ] || qemu_version="$QEMU (version unknown)"
 		declare -A seen=()
 		if [ -f "$vdir/boot.log" ]; then
@@ -353,48 +424,128 @@ for v in "${variants[@]}"; do
 					tstart=$(started "$serial" "$secs")
 					tlog=$(url_of "$serial")
 				fi
-				accel=$(grep -oE -- '-accel [a-z]+' <<<"$cmd" | cut -d' ' -f2 || true)
-				want=$(awk -v t="$t" '$1 == t { print $2 }' <<<"$expect")
-				jq -cn --arg id "$bid/$t/$r" --arg bid "$bid" --arg origin "$origin" \
-					--arg path "fuse.$t" --arg status "$status" --arg secs "$secs" \
-					--arg start "$tstart" --arg log "$tlog" --arg sig "$sig" --arg fn "$fn" \
-					--arg detail "$detail" --arg want "$want" --arg run "$r/$n" \
-					--arg env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE${accel:+, accel $accel}; arch $a (console $CONSOLE)" \
-					--arg cmd "$cmd" --arg tname "$t" \
-					'{id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
-					  duration: ($secs | tonumber),
-					  comment: ("\($tname) run \($run): \($status)" + (if $sig != "-" then " (\($sig) \($fn))" else "" end)),
-					  environment: {comment: $env,
-					                misc: {qemu_command: (if $cmd != "" then $cmd else null end)}}}
-					 + (if $start != "" then {start_time: $start} else {} end)
-					 + (if $log != "" then {log_url: $log} else {} end)
-					 + (if $detail != "" and $sig != "-" then {log_excerpt: $detail[0:16384]} else {} end)
-					 + {misc: {run: $run, expected: (if $want != "" then $want else null end),
-					           as_expected: (if $want != "" then ($want == (if $status == "PASS" then "PASS" else "FAIL" end)) else null end),
-					           signature: (if $sig != "-" then $sig else null end),
-					           function: (if $fn != "-" then $fn else null end),
-					           detail: (if $detail != "" then $detail else null end)}}' >>"$work/tests"
+				# Every "-accel NAME" of the command, one a line (as grep -oE | cut).
+				accel="" al="" rest=$cmd
+				while [[ $rest =~ -accel\ ([a-z]+) ]]; do
+					accel+=$al${BASH_REMATCH[1]} al=$'\n'
+					rest=${rest#*"${BASH_REMATCH[0]}"}
+				done
+				# The expectation of test $t: every match, one a line (as awk did).
+				want="" wl=""
+				while read -r wt ww _; do
+					[ "$wt" = "$t" ] || continue
+					want+=$wl$ww wl=$'\n'
+				done <<<"$expect"
+				chomp want
+				emit boot id "$bid/$t/$r" bid "$bid" origin "$origin" \
+					path "fuse.$t" status "$status" secs "$secs" \
+					start "$tstart" log "$tlog" sig "$sig" fn "$fn" \
+					detail "$detail" want "$want" run "$r/$n" \
+					env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE${accel:+, accel $accel}; arch $a (console $CONSOLE)" \
+					cmd "$cmd" tname "$t"
 			done <"$vdir/boot.log"
 		fi
 		# A test the variants file names that never reported: it did not
 		# run (its build or the boot step failed before it).
 		while read -r t want; do
 			if [ -z "$t" ] || [ -n "${seen[$t]:-}" ]; then continue; fi
-			jq -cn --arg id "$bid/$t/1" --arg bid "$bid" --arg origin "$origin" \
-				--arg path "fuse.$t" --arg want "$want" --argjson rec "$boot" \
-				--arg env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE; arch $a (console $CONSOLE)" \
-				'{id: $id, build_id: $bid, origin: $origin, path: $path, status: "MISS",
-				  comment: ("not run: boot \($rec.verdict): \($rec.summary)"),
-				  environment: {comment: $env},
-				  misc: {expected: $want, verdict: $rec.verdict}}' >>"$work/tests"
+			emit miss id "$bid/$t/1" bid "$bid" origin "$origin" \
+				path "fuse.$t" want "$want" j:rec "$boot" \
+				env "QEMU: $qemu_version; $QEMU $QEMU_MACHINE; arch $a (console $CONSOLE)"
 		done <<<"$expect"
 		unset seen
 	done
 done
 
 out=$run_dir/kcidb.json
-jq -n --slurpfile c "$work/checkouts" --slurpfile b "$work/builds" --slurpfile t "$work/tests" \
-	'{version: {major: 5, minor: 3}, checkouts: $c, builds: $b, tests: $t}
-	 | walk(if type == "object" then with_entries(select(.value != null)) else . end)' >"$out.tmp.$$"
+# The records back as objects of their pairs, then each through its
+# filter (the one a jq per record ran), in the order they were emitted.
+# jq 1.6 drops a final NUL: "end" follows the last one.
+{
+	printf '%s\0' ${ARGS[@]+"${ARGS[@]}"}
+	printf end
+} | jq -Rs 'split("\u0000")[:-1] as $p
+	| def records:
+		def r($i): if $i >= ($p | length) then empty else
+			($p[$i + 1] | tonumber) as $n
+			| {type: $p[$i],
+			   a: (reduce range(0; $n) as $k ({fname: [], furl: [], oname: [], ourl: []};
+				$p[$i + 2 + 2 * $k] as $key | $p[$i + 3 + 2 * $k] as $val
+				| if ($key | startswith("j:")) then .[$key[2:]] = ($val | fromjson)
+				  elif ($key | startswith("a:")) then .[$key[2:]] += [$val]
+				  else .[$key] = $val end))},
+			  r($i + 2 + 2 * $n) end;
+		r(0);
+	def checkout:
+		. as {$id, $origin, $tree, $hash, $name, $fname, $furl, $phash, $msgid, $start, $log,
+		      $apply, $v, $base, $kind, $target, $commit, $tree_id, $expect}
+		| [range(0; $fname | length) as $i | {name: $fname[$i], url: $furl[$i]}] as $files
+		| {id: $id, origin: $origin, tree_name: $tree, patchset_files: $files, patchset_hash: $phash,
+		  comment: ("variant \($v): \($base) + \($files | length) patch(es)")}
+		 + (if $hash != "" then {git_commit_hash: $hash} else {} end)
+		 + (if $name != "" then {git_commit_name: $name} else {} end)
+		 + (if $msgid != "" then {message_id: $msgid} else {} end)
+		 + (if $start != "" then {start_time: $start} else {} end)
+		 + (if $log != "" then {log_url: $log} else {} end)
+		 + (if $apply != null then {valid: ($apply.verdict == "PASS")} else {} end)
+		 + {misc: {variant: $v, base: $base, target_kind: $kind, target_id: $target,
+		           local_commit: ($kind == "embedded"),
+		           variant_commit: (if $commit != "" then $commit else null end),
+		           variant_tree: (if $tree_id != "" then $tree_id else null end),
+		           expect: $expect}};
+	def build:
+		. as {$id, $cid, $origin, $arch, $config, $compiler, $status, $start, $duration, $log, $cfg,
+		      $oname, $ourl, $image, $bsum, $reused, $rec, $command}
+		| [range(0; $oname | length) as $i | {name: $oname[$i], url: $ourl[$i]}] as $outputs
+		| {id: $id, checkout_id: $cid, origin: $origin, architecture: $arch,
+		  config_name: $config, compiler: $compiler, command: $command}
+		 + (if $status != "" then {status: $status} else {} end)
+		 + (if $start != "" then {start_time: $start} else {} end)
+		 + (if $duration != "" then {duration: ($duration | tonumber)} else {} end)
+		 + (if $log != "" then {log_url: $log} else {} end)
+		 + (if $cfg != "" then {config_url: $cfg} else {} end)
+		 + (if ($outputs | length) > 0 then {output_files: $outputs} else {} end)
+		 + {misc: {kernel: (if $image != "" then $image else null end),
+		           kernel_reused: $reused,
+		           cached: (if $rec != null then $rec.cached else null end),
+		           summary: (if $bsum != "" then $bsum else null end)}};
+	def static:
+		. as {$id, $bid, $origin, $path, $status, $rec, $start, $log}
+		| {id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
+		  duration: $rec.seconds, comment: $rec.summary,
+		  environment: {comment: "static analysis on the host (no boot)"}}
+		 + (if $start != "" then {start_time: $start} else {} end)
+		 + (if $log != "" then {log_url: $log} else {} end)
+		 + {misc: {verdict: $rec.verdict, cached: $rec.cached,
+		           signature: $rec.signature}};
+	def boot:
+		. as {$id, $bid, $origin, $path, $status, $secs, $start, $log, $sig, $fn, $detail, $want,
+		      $run, $env, $cmd, $tname}
+		| {id: $id, build_id: $bid, origin: $origin, path: $path, status: $status,
+		  duration: ($secs | tonumber),
+		  comment: ("\($tname) run \($run): \($status)" + (if $sig != "-" then " (\($sig) \($fn))" else "" end)),
+		  environment: {comment: $env,
+		                misc: {qemu_command: (if $cmd != "" then $cmd else null end)}}}
+		 + (if $start != "" then {start_time: $start} else {} end)
+		 + (if $log != "" then {log_url: $log} else {} end)
+		 + (if $detail != "" and $sig != "-" then {log_excerpt: $detail[0:16384]} else {} end)
+		 + {misc: {run: $run, expected: (if $want != "" then $want else null end),
+		           as_expected: (if $want != "" then ($want == (if $status == "PASS" then "PASS" else "FAIL" end)) else null end),
+		           signature: (if $sig != "-" then $sig else null end),
+		           function: (if $fn != "-" then $fn else null end),
+		           detail: (if $detail != "" then $detail else null end)}};
+	def miss:
+		. as {$id, $bid, $origin, $path, $want, $rec, $env}
+		| {id: $id, build_id: $bid, origin: $origin, path: $path, status: "MISS",
+		  comment: ("not run: boot \($rec.verdict): \($rec.summary)"),
+		  environment: {comment: $env},
+		  misc: {expected: $want, verdict: $rec.verdict}};
+	[records] as $r
+	| {version: {major: 5, minor: 3},
+	   checkouts: [$r[] | select(.type == "checkout") | .a | checkout],
+	   builds: [$r[] | select(.type == "build") | .a | build],
+	   tests: [$r[] | select(.type == "static" or .type == "boot" or .type == "miss")
+	           | .type as $t | .a | if $t == "static" then static elif $t == "boot" then boot else miss end]}
+	| walk(if type == "object" then with_entries(select(.value != null)) else . end)' >"$out.tmp.$$"
 publish_file "$out.tmp.$$" "$out"
 note "$out: $(jq -r '"\(.checkouts | length) checkouts, \(.builds | length) builds, \(.tests | length) tests"' "$out") (KCIDB v5.3, origin $origin)"
