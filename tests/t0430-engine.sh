@@ -87,9 +87,13 @@ kill_run() {
 start_building() {
 	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts"
 	(FAKE_BUILD_SECONDS=30 JOBS=2 setsid bash "$CS" >out 2>&1) &
+	# shellcheck disable=SC2034 # read by the test bodies
 	pid=$!
+	local f
 	for _ in $(seq 200); do
-		ls "$RESULTS_ROOT"/latest/.running 2>/dev/null | grep -q "\.build\.x86_64$" && return 0
+		for f in "$RESULTS_ROOT"/latest/.running/*.build.x86_64; do
+			[ ! -e "$f" ] || return 0
+		done
 		sleep 0.1
 	done
 	echo "no build job started in 20 s" >&2
