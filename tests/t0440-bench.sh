@@ -235,19 +235,22 @@ test_expect_success 'measure (stand-in check-series): the runs in order, with th
 	edit-message STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches-message
 	ref-b STEPS=build JOBS=1 REPEAT= ARCHS= VARIANTS=incremental PATCHES=patches-code
 	edit-code STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches-code
-	scale-x86_64-r1-default STEPS=boot JOBS= REPEAT=1 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-x86_64-r1-jobs1 STEPS=boot JOBS=1 REPEAT=1 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-x86_64-r5-default STEPS=boot JOBS= REPEAT=5 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-x86_64-r5-jobs1 STEPS=boot JOBS=1 REPEAT=5 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-x86_64-r20-default STEPS=boot JOBS= REPEAT=20 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-x86_64-r20-jobs1 STEPS=boot JOBS=1 REPEAT=20 ARCHS=x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r1-default STEPS=boot JOBS= REPEAT=1 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r1-jobs1 STEPS=boot JOBS=1 REPEAT=1 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r5-default STEPS=boot JOBS= REPEAT=5 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r5-jobs1 STEPS=boot JOBS=1 REPEAT=5 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r20-default STEPS=boot JOBS= REPEAT=20 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
-	scale-arm64+x86_64-r20-jobs1 STEPS=boot JOBS=1 REPEAT=20 ARCHS=arm64,x86_64 VARIANTS=control,incremental,v5,pre-v4 PATCHES=patches
+	scale-x86_64-r1-default STEPS=boot JOBS= REPEAT=1 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-x86_64-r1-jobs1 STEPS=boot JOBS=1 REPEAT=1 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-x86_64-r5-default STEPS=boot JOBS= REPEAT=5 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-x86_64-r5-jobs1 STEPS=boot JOBS=1 REPEAT=5 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-x86_64-r20-default STEPS=boot JOBS= REPEAT=20 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-x86_64-r20-jobs1 STEPS=boot JOBS=1 REPEAT=20 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r1-default STEPS=boot JOBS= REPEAT=1 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r1-jobs1 STEPS=boot JOBS=1 REPEAT=1 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r5-default STEPS=boot JOBS= REPEAT=5 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r5-jobs1 STEPS=boot JOBS=1 REPEAT=5 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r20-default STEPS=boot JOBS= REPEAT=20 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
+	scale-arm64+x86_64-r20-jobs1 STEPS=boot JOBS=1 REPEAT=20 ARCHS=arm64,x86_64 VARIANTS=@ALL@ PATCHES=patches
 	EOF
+	# Every variant of the variants file, in its order.
+	all=$(. "$PROJECT_DIR/scripts/lib.sh" && variant_names | paste -sd, -) &&
+	sed -i "s/@ALL@/$all/" exp &&
 	test_cmp exp calls &&
 	test_grep "^\| one-line code edit of 0001: wall ≤ 1.5 × reference \(b\) \| [0-9.]+ s / 100.0 s = [0-9.]+ \| met \|$" m1.out/results.md &&
 	test_grep "\] done: .*m1.out/results.md$" m1.stderr &&
