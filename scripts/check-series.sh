@@ -94,6 +94,12 @@ export TARGET_DIR
 # ---- the plan ---------------------------------------------------------------------
 # Each variant's tree, without a checkout (lib.sh plan_commit), and the
 # distinct trees: equal trees get one kernel per arch and one analysis.
+# What the plan learns here (each variant's commit and tree, each arch's
+# config key) is what nearly every job's key asks
+# again: kept in lib.sh's RUN_MEMO and handed to the resolver (job.sh
+# --resolve reads JOB_MEMO/run-memo), which then asks none of it.
+run_memo_fill plan_commit "${variants[@]}"
+run_memo_fill config_key "${arches[@]}" "${STATIC_ARCH:-x86_64}"
 declare -A trees_seen=() tree_of=()
 tree_list=()
 {
@@ -101,6 +107,7 @@ tree_list=()
 	for v in "${variants[@]}"; do
 		t=$(plan_tree "$v")
 		tree_of[$v]=$t
+		[ "$t" = none ] || RUN_MEMO[plan_tree $v]=$t
 		if [ "$t" = none ]; then
 			why=$(plan_commit "$v" 2>&1 >/dev/null | tail -n 1 || true)
 			echo "variant $v $(variant_base "$v") none ($why)"
@@ -411,6 +418,7 @@ fi
 JOB_MEMO=$RUN_DIR/.memo
 mkdir -p "$JOB_MEMO"
 export JOB_MEMO
+declare -p RUN_MEMO >"$JOB_MEMO/run-memo"
 status_loop &
 status_pid=$!
 # First every job whose record is known without running its step (a

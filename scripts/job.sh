@@ -20,6 +20,7 @@
 # XFAIL, never an ERROR or a SKIP.  The job's exit status is 0 whatever
 # the verdict (the verdict is the record), 130 when interrupted.
 #
+# job.sh --keys JOBLIST: each job's key as --resolve takes it (tests).
 # job.sh --resolve JOBLIST [N]: before make, every job of JOBLIST that
 # can be known without running its step: a verdict the cache holds, a
 # SKIP (a need or a stop failed), n/a, a fold of records already there;
@@ -500,6 +501,53 @@ resolve_split() {
 	done <"$list"
 }
 
+# resolve_memo JOBLIST: what nearly every key asks, asked once: each
+# variant's planned commit and tree, each arch's config key (lib.sh,
+# RUN_MEMO): as check-series' plan found them
+# (JOB_MEMO/run-memo), or found here for JOBLIST's variants and arches.
+resolve_memo() {
+	local rec arch
+	local -A vs=() as=()
+	if [ -f "${JOB_MEMO:-}/run-memo" ]; then
+		# declare -p's words, made global (sourced in a function).
+		# shellcheck source=/dev/null
+		. <(sed 's/^declare -A /declare -gA /' "$JOB_MEMO/run-memo")
+		return 0
+	fi
+	while IFS=$'\t' read -r rec _ _ arch _; do
+		vs[${rec%%/*}]=1
+		[ "$arch" = - ] || as[$arch]=1
+	done <"$1"
+	run_memo_fill plan_commit "${!vs[@]}"
+	run_memo_fill plan_tree "${!vs[@]}"
+	run_memo_fill config_key "${!as[@]}" "${STATIC_ARCH:-x86_64}"
+}
+
+# job.sh --keys JOBLIST: every job's key as the resolver takes it (in a
+# subshell of this process, its probes and the plan's answers asked once),
+# a line each: REC TAB EXIT-STATUS TAB KEY.  For the tests: each must be
+# what `bash step-STEP.sh --key ARG...` of its own prints.
+if [ "${1:-}" = --keys ]; then
+	_j_list=${2:?usage: job.sh --keys JOBLIST}
+	if [ -z "${RUN_DIR:-}" ]; then
+		RUN_DIR=$(mktemp -d)
+		trap 'rm -rf "$RUN_DIR"' EXIT
+	fi
+	memo_setup
+	resolve_memo "$_j_list"
+	while IFS=$'\t' read -r -a _j_f; do
+		_j_lane=${_j_f[2]} _j_arch=${_j_f[3]}
+		_j_args=("${_j_f[@]:4}")
+		[ "$_j_lane" != - ] || _j_lane=""
+		[ "$_j_arch" != - ] || _j_arch=""
+		case ${_j_args[4]:-} in --fold | --fold-worst) continue ;; esac
+		step_key /dev/null "${_j_args[@]}"
+		printf '%s\t%s\t%s\n' "${_j_f[0]}" "$_j_krc" "$_j_key"
+	done <"$_j_list"
+	[ -n "${JOB_MEMO:-}" ] || rm -rf "$_memo_dir"
+	exit 0
+fi
+
 if [ "${1:-}" = --resolve ]; then
 	_j_list=${2:?usage: job.sh --resolve JOBLIST [N]}
 	_j_n=${3:-1}
@@ -538,6 +586,7 @@ if [ "${1:-}" = --resolve ]; then
 	_j_dirs=()
 	while IFS=$'\t' read -r _j_rec _; do _j_dirs+=("$RUN_DIR/$_j_rec"); done <"$_j_list"
 	[ ${#_j_dirs[@]} = 0 ] || mkdir -p "${_j_dirs[@]}"
+	resolve_memo "$_j_list"
 	while IFS=$'\t' read -r -a _j_f; do
 		_j_rec=${_j_f[0]}
 		# Left to make: a job that waits for a job left to make.

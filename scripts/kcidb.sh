@@ -103,6 +103,19 @@ chomp() {
 # and "names no variant" below says so.
 LINUX_TREE="" kind="" tdir="" target_id="" summary_gcc="" nvariants=0
 vnames=()
+# jq's answer goes through a file: bash's read takes a pipe a byte at a
+# time (half a second for a run of five variants), a file a block at a time.
+fields=$run_dir/kcidb.fields.tmp.$$
+trap 'rm -f "$fields"' EXIT
+jq -j 'def raw: if type == "string" then . else tojson end;
+	def z: (raw | split("\u0000") | join("")) + "\u0000";
+	(.target.linux_tree // "" | z), (.target.kind // "embedded" | z), (.target.dir // "" | z),
+	(.target.id // "" | z), (.tools.gcc? // "" | z),
+	([try ([.results[].variant] | unique[])
+	  | if type == "string" then split("\n")[] elif type == "object" or type == "array" then empty else tojson end]
+	 | (length | z), (.[] | z)),
+	(try .results[] | select((.variant | type) == "string" and (.step | type) == "string")
+	 | ("\(.variant)/\(.step)" | z), (tojson | z), (.verdict | z), (.seconds | z), (.summary | z))' "$summary" >"$fields" || true
 {
 	IFS= read -r -d '' LINUX_TREE || true
 	IFS= read -r -d '' kind || true
@@ -125,15 +138,8 @@ vnames=()
 		chomp rm
 		REC[$k]=$j RVERDICT[$k]=$rv RSECONDS[$k]=$rs RSUMMARY[$k]=$rm
 	done
-} < <(jq -j 'def raw: if type == "string" then . else tojson end;
-	def z: (raw | split("\u0000") | join("")) + "\u0000";
-	(.target.linux_tree // "" | z), (.target.kind // "embedded" | z), (.target.dir // "" | z),
-	(.target.id // "" | z), (.tools.gcc? // "" | z),
-	([try ([.results[].variant] | unique[])
-	  | if type == "string" then split("\n")[] elif type == "object" or type == "array" then empty else tojson end]
-	 | (length | z), (.[] | z)),
-	(try .results[] | select((.variant | type) == "string" and (.step | type) == "string")
-	 | ("\(.variant)/\(.step)" | z), (tojson | z), (.verdict | z), (.seconds | z), (.summary | z))' "$summary")
+} <"$fields"
+rm -f "$fields"
 chomp LINUX_TREE
 chomp kind
 chomp tdir
@@ -235,11 +241,12 @@ emit() { # TYPE KEY VALUE...
 	ARGS+=("$t" $(($# / 2)) "$@")
 }
 
-# The version lines of gcc and QEMU, once per program.
+# The version lines of gcc and QEMU, once per program (in this shell, not
+# in a $(...), where what it learnt would be lost: QEMU takes ~35 ms to say).
 declare -A VERSION=()
-version_of() { # PROGRAM: its first --version line (or nothing)
+version_of() { # PROGRAM: _version, its first --version line (or nothing)
 	[ -n "${VERSION[$1]+set}" ] || VERSION[$1]=$("$1" --version 2>/dev/null | head -n 1 || true)
-	printf '%s' "${VERSION[$1]}"
+	_version=${VERSION[$1]}
 }
 
 for v in "${variants[@]}"; do
@@ -336,7 +343,8 @@ for v in "${variants[@]}"; do
 			config="$config+${f##*/}"
 		done
 		[ -z "${FRAGMENT:-}" ] || config="$config+$FRAGMENT"
-		compiler=$(version_of "${CROSS_COMPILE:-}gcc")
+		version_of "${CROSS_COMPILE:-}gcc"
+		compiler=$_version
 		[ -n "$compiler" ] || compiler=$summary_gcc
 		image=$(fact "$v" "kernel_$a")
 		status="" start="" duration="" log="" bsum="" reused=false
@@ -400,7 +408,8 @@ for v in "${variants[@]}"; do
 		# -- guest tests: one per boot, from step-boot.sh's lines
 		boot=$(result "$v" boot)
 		[ -n "$boot" ] || continue
-		qemu_version=$(version_of "$QEMU")
+		version_of "$QEMU"
+		qemu_version=$_version
 		[ -n "$qemu_version" ] || qemu_version="$QEMU (version unknown)"
 		declare -A seen=()
 		if [ -f "$vdir/boot.log" ]; then

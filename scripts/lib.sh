@@ -96,7 +96,34 @@ elapsed_since() {
 
 # sha256 of the named files' contents (and base names), for cache keys:
 # the same files copied elsewhere (a test's PATCHES_DIR) give the same key.
+# Each file is read by the shell, not by a cat: a cache key hashes a dozen
+# files and a run takes hundreds of keys, and a process each is most of a
+# warm run's time.  A file the shell cannot hold (a NUL byte: read stops
+# there, and says so with status 0) goes to sha256sum as it is, with the
+# others, in the same stream.  The bytes hashed are the same either way.
+# A file that cannot be read: its name on stderr, status 1 (as cat's).
 hash_files() {
+	local f c s="" rc=0
+	for f in "$@"; do
+		c=""
+		if ! [ -f "$f" ] || ! [ -r "$f" ]; then
+			echo "$PROG: hash_files: cannot read $f" >&2
+			rc=1
+			s+=${f##*/}$'\n'
+			continue
+		fi
+		if IFS= read -r -d '' c <"$f"; then
+			_hash_stream "$@"
+			return
+		fi
+		s+=${f##*/}$'\n'$c
+	done
+	hash_string "$s"
+	return $rc
+}
+
+# _hash_stream FILE...: hash_files by cat, for files with NUL bytes.
+_hash_stream() {
 	local f
 	for f in "$@"; do
 		printf '%s\n' "${f##*/}"
@@ -105,7 +132,32 @@ hash_files() {
 }
 
 hash_string() {
-	printf '%s' "$*" | sha256sum | cut -c1-16
+	local h
+	h=$(printf '%s' "$*" | sha256sum)
+	echo "${h:0:16}"
+}
+
+# ---- a resolve's answers ----------------------------------------------------
+# RUN_MEMO["FUNCTION ARGS"]: FUNCTION's answer for ARGS, for the functions
+# nearly every step's `--key` calls (plan_commit, plan_tree, config_key).
+# job.sh --resolve fills it once (run_memo_fill) before it takes its jobs'
+# keys in subshells, which inherit it; a step sourcing lib.sh again keeps
+# it.  The files those answers hash cannot change within the seconds of a
+# resolve (the same holds for job.sh's code_hash).  Empty anywhere else:
+# every other caller computes.
+declare -gA RUN_MEMO
+
+# run_memo_fill FUNCTION ARGS...: FUNCTION's answer for each ARGS (one
+# word, or words separated by spaces), kept when FUNCTION succeeds (a
+# failure keeps its one line for the caller, who asks again).
+run_memo_fill() {
+	local fn=$1 a out
+	shift
+	for a in "$@"; do
+		# shellcheck disable=SC2086 # ARGS: words
+		out=$("$fn" $a 2>/dev/null) && RUN_MEMO["$fn $a"]=$out
+	done
+	return 0
 }
 
 # ---- the rest, split by concern ------------------------------------------------

@@ -28,9 +28,23 @@ lava) boot_script=boot-lava.sh ;;
 *) die "BACKEND=$BACKEND: give local or lava" ;;
 esac
 
-# want VARIANT TEST: the expected verdict, or nothing.
-want_of() {
-	variant_expect "$1" | awk -v t="$2" '$1 == t { print $2 }'
+# other_class CLASS SIGNATURE: whether a FAIL whose oracle signature is
+# SIGNATURE ("CLASS FUNCTION" or just the class) is of another class than
+# the CLASS the variants file asks (TEST=FAIL:CLASS): a failure of another
+# class proves nothing.  No CLASS asked: any FAIL will do.
+other_class() {
+	[ -n "$1" ] && [ "${2%% *}" != "$1" ]
+}
+
+# fact_of FILE KEY: _fact, KEY's last value in the facts FILE (read by the
+# shell: the fold reads a few for every boot of the variant).
+fact_of() {
+	local l
+	_fact=""
+	[ -f "$1" ] || return 0
+	while IFS= read -r l || [ -n "$l" ]; do
+		[[ $l != "$2="* ]] || _fact=${l#"$2="}
+	done <"$1"
 }
 
 # ---- the fold ------------------------------------------------------------------
@@ -39,28 +53,43 @@ if [ "${1:-}" = --fold ]; then
 	[ -n "$(variant_expect "$v")" ] || exit "$KEY_NA"
 	dir=$RUN_DIR/$v/boot
 	mismatch=() fails=() passes=() errors=() skips=()
-	mapfile -t tests < <(variant_expect "$v" | awk '{ print $1 }')
+	tests=()
+	while read -r test _; do tests+=("$test"); done < <(variant_expect "$v")
 	mapfile -t arches < <(selected_arches)
 	nrec=0 first_fp=""
 	for a in "${arches[@]}"; do
 		for test in "${tests[@]}"; do
-			want=$(want_of "$v" "$test")
+			want=$(variant_want "$v" "$test")
 			cls=$(variant_expect_class "$v" "$test")
 			n=0 nfail=0 sig="" nother=0 osig=""
-			# Runs in order: 1, 2, ... 10 (not 1, 10, 2).
-			for rec in $(find "$dir" -mindepth 1 -maxdepth 1 -name "$a-$test-*" 2>/dev/null | sort -t- -k3 -n); do
-				[ -f "$rec/verdict" ] || continue
+			# Runs in order: 1, 2, ... 10 (not 1, 10, 2): the records
+			# ARCH-TEST-RUN by their run number.
+			runs=()
+			for rec in "$dir/$a-$test-"*; do
+				r=${rec##*-}
+				[[ $r =~ ^[1-9][0-9]*$ ]] || continue
+				{ [ "$rec" = "$dir/$a-$test-$r" ] && [ -f "$rec/verdict" ]; } || continue
+				runs[r]=$rec
+			done
+			logs=()
+			for rec in ${runs[@]+"${runs[@]}"}; do
 				nrec=$((nrec + 1))
-				cat "$rec/log" 2>/dev/null || true
-				case $(cat "$rec/verdict") in
-				ERROR) errors+=("$(cat "$rec/summary")"); continue ;;
-				SKIP) skips+=("$(cat "$rec/summary")"); continue ;;
+				[ ! -f "$rec/log" ] || logs+=("$rec/log")
+				IFS= read -r verdict <"$rec/verdict" || true
+				case $verdict in
+				ERROR | SKIP)
+					summary_line=""
+					[ ! -f "$rec/summary" ] || IFS= read -r summary_line <"$rec/summary" || true
+					if [ "$verdict" = ERROR ]; then errors+=("$summary_line"); else skips+=("$summary_line"); fi
+					continue
+					;;
 				esac
 				n=$((n + 1))
-				if [ "$(sed -n 's/^boot_got=//p' "$rec/facts" | tail -n 1)" = FAIL ]; then
-					s=$(sed -n 's/^boot_signature=//p' "$rec/facts" | tail -n 1)
-					# FAIL:CLASS: a failure of another class is no proof.
-					if [ -n "$cls" ] && [ "${s%% *}" != "$cls" ]; then
+				fact_of "$rec/facts" boot_got
+				if [ "$_fact" = FAIL ]; then
+					fact_of "$rec/facts" boot_signature
+					s=$_fact
+					if other_class "$cls" "$s"; then
 						nother=$((nother + 1))
 						[ -n "$osig" ] || osig=$s
 						continue
@@ -69,9 +98,10 @@ if [ "${1:-}" = --fold ]; then
 					[ -n "$sig" ] || sig=$s
 					# The first crash's call-trace fingerprint (arch,
 					# test and run order): two runs compare by it.
-					[ -n "$first_fp" ] || first_fp=$(sed -n 's/^boot_fingerprint=//p' "$rec/facts" | tail -n 1)
+					[ -n "$first_fp" ] || { fact_of "$rec/facts" boot_fingerprint; first_fp=$_fact; }
 				fi
 			done
+			[ ${#logs[@]} = 0 ] || cat "${logs[@]}"
 			[ "$n" -gt 0 ] || continue
 			if [ "$want" = FAIL ]; then rate="$a $test failed $nfail/$n"; else rate="$a $test passed $((n - nfail))/$n"; fi
 			echo "expected $want${cls:+ of class $cls}, $rate${sig:+ ($sig)}${osig:+, $nother/$n failed otherwise ($osig)}"
@@ -118,10 +148,17 @@ key_only=0
 [ $# = 4 ] || [ $# = 5 ] || die "$usage"
 v=$1 a=$2 test=$3 r=$4 kernel=${5:-}
 [[ $r =~ ^[1-9][0-9]*$ ]] || die "RUN=$r: give a run number, 1 or more"
-want=$(want_of "$v" "$test")
+want=$(variant_want "$v" "$test")
 [ -n "$want" ] || { [ $key_only = 1 ] && exit "$KEY_NA"; die "variant $v does not name test $test in the variants file"; }
 [ -n "$kernel" ] || kernel=$(kernel_path "$(plan_tree "$v")" "$a")
 arch_load "$a"
+
+# qemu_version: the first line of QEMU's --version.
+qemu_version() {
+	local out
+	out=$("$QEMU" --version 2>/dev/null) || true
+	echo "${out%%$'\n'*}"
+}
 
 if [ $key_only = 1 ]; then
 	[ -f "$kernel" ] || { echo "no $a kernel at $kernel: its build job did not run" >&2; exit 1; }
@@ -131,7 +168,7 @@ if [ $key_only = 1 ]; then
 	k="$want${cls:+:$cls} $test $r ${BOOT_TIMEOUT:-120} ${BACKEND:-local} ${progs##*/} $(hash_files "$PROJECT_DIR/scripts/boot.sh")"
 	[ "${BACKEND:-local}" = local ] ||
 		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
-	echo "$k $a:$(sha256sum "$kernel" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" --key "$a") $("$QEMU" --version 2>/dev/null | head -1)"
+	echo "$k $a:$(sha256sum "$kernel" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" --key "$a") $(qemu_version)"
 	exit 0
 fi
 
@@ -175,7 +212,7 @@ echo "$what/${REPEAT:-1}: $got ${signature:--} ${function:--} ($(elapsed_since "
 # An expected FAIL of a named class (TEST=FAIL:CLASS in the variants file)
 # proves nothing when the guest failed for another reason.
 want_class=$(variant_expect_class "$v" "$test")
-if [ "$got" = FAIL ] && [ "$want" = FAIL ] && [ -n "$want_class" ] && [ "${signature:--}" != "$want_class" ]; then
+if [ "$got" = FAIL ] && [ "$want" = FAIL ] && other_class "$want_class" "${signature:--}"; then
 	summary "$what: failed as ${signature:--} ${function:--}, expected FAIL of class $want_class: the proof proved nothing"
 	exit 1
 fi

@@ -57,6 +57,12 @@ test_expect_success 'deps.sh: an unknown feature or option is one clear line, ex
 test_expect_success 'nothing of base and the arches is missing after make deps' '
 	bash "$DEPS" --missing >missing && test_cmp /dev/null missing
 '
+test_expect_success 'a package dpkg does not have is missing, among installed ones (one dpkg-query for all)' '
+	mkdir -p p/scripts && cp -r "$PROJECT_DIR/scripts/." p/scripts/ && cp -r "$PROJECT_DIR/arches" p/ &&
+	sed -i "s/^jq                base /no-such-package-t0050 base  (test)\n&/" p/scripts/deps.sh &&
+	grep -q "^no-such-package-t0050" p/scripts/deps.sh &&
+	bash p/scripts/deps.sh --missing >missing && echo no-such-package-t0050 >want && test_cmp want missing
+'
 test_expect_success 'every command the project runs comes from a named package' '
 	bash "$DEPS" --list >list &&
 	$CLOSURE $(cat list) >closure &&

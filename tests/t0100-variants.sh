@@ -30,7 +30,9 @@ test_expect_success 'TEST=FAIL:CLASS: the verdict alone for every reader, the cl
 	variant_expect delta >out && printf 't1 PASS\nt3 FAIL\n' >exp && test_cmp exp out &&
 	[ \"\$(variant_expect_class delta t3)\" = kmemleak ] &&
 	[ -z \"\$(variant_expect_class delta t1)\" ] &&
-	[ -z \"\$(variant_expect_class alpha t1)\" ]
+	[ -z \"\$(variant_expect_class alpha t1)\" ] &&
+	[ \"\$(variant_want delta t3)\" = FAIL ] && [ \"\$(variant_want delta t1)\" = PASS ] &&
+	[ -z \"\$(variant_want delta t2)\" ]
 "
 test_expect_success 'a variant with a planted fault is never mailed, nor is the fault' "
 	$(lib)

@@ -59,6 +59,15 @@ test_expect_success 'hash_files: the same contents and base names give the same 
 	cp b/f b/h && k3=$(bash -c ". \"$LIB\"; hash_files b/h") && test "$k1" != "$k3" &&
 	echo z >a/f && k4=$(bash -c ". \"$LIB\"; hash_files a/f") && test "$k1" != "$k4"
 '
+test_expect_success 'hash_files reads files in the shell: the key is sha256 of "NAME\nCONTENTS" for each, a NUL byte or none' '
+	printf "one\n\n" >f1 && printf "a\0b\0" >f2 && printf "no newline" >f3 &&
+	for set in "f1 f3" "f1 f2 f3" "f2"; do
+		want=$(for f in $set; do printf "%s\n" "$f"; cat "$f"; done | sha256sum | cut -c1-16) &&
+		got=$(bash -c ". \"$LIB\"; hash_files $set") &&
+		test "$got" = "$want" || return 1
+	done &&
+	! bash -c ". \"$LIB\"; hash_files f1 missing" 2>err && test_grep "cannot read missing" err
+'
 
 test_expect_success 'fuse_alloc_inode_has_init: only an init inside fuse_alloc_inode() counts' '
 	printf "%s\n" "static struct inode *fuse_alloc_inode(struct super_block *sb)" "{" \

@@ -71,6 +71,23 @@ test_expect_success 'a warm re-run redoes nothing: every verdict comes from the 
 	start=$SECONDS && bash "$CS" >out 2>&1 && [ $((SECONDS - start)) -lt 60 ] &&
 	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json"
 '
+test_expect_success 'each key the resolver takes (plan answers and probes asked once) is the one a bash of its own prints' '
+	R=$(readlink -f "$RESULTS_ROOT/latest") &&
+	PROGRAMS_DIR=$(bash "$PROJECT_DIR/scripts/programs.sh" host) && export PROGRAMS_DIR &&
+	RUN_DIR=$R bash "$PROJECT_DIR/scripts/job.sh" --keys "$R/jobs.list" >keys &&
+	[ "$(grep -c "	0	" keys)" -gt 50 ] &&
+	: >fresh &&
+	while IFS="	" read -r -a f; do
+		case ${f[8]:-} in --fold | --fold-worst) continue ;; esac
+		lane=${f[2]} arch=${f[3]}
+		[ "$lane" != - ] || lane=""
+		[ "$arch" != - ] || arch=""
+		rc=0
+		key=$(LANE=$lane JOB_ARCH=$arch RUN_DIR=$R bash "$PROJECT_DIR/scripts/step-${f[5]}.sh" --key "${f[@]:8}" 2>/dev/null) || rc=$?
+		printf "%s\t%s\t%s\n" "${f[0]}" "$rc" "$key" >>fresh
+	done <"$R/jobs.list" &&
+	test_cmp fresh keys
+'
 test_expect_success 'a changed patch invalidates exactly what depends on it' '
 	cp -r "$PROJECT_DIR/patches" p &&
 	sed -i "s/^When introduced, the submount lookup/Once introduced, the submount lookup/" \

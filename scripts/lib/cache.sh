@@ -78,6 +78,7 @@ kernel_key() {
 # config_key ARCH: what the test .config depends on, the tree aside.
 config_key() {
 	local frags
+	[ -z "${RUN_MEMO[config_key $1]:-}" ] || { echo "${RUN_MEMO[config_key $1]}"; return 0; }
 	arch_load "$1"
 	mapfile -t frags < <(kconfig_fragments)
 	hash_string "$1 $(hash_files "$PROJECT_DIR/arches/$1.conf" "${frags[@]}" "$PROJECT_DIR/scripts/kernel-config.sh") $("${CROSS_COMPILE:-}gcc" --version 2>/dev/null | head -1)"

@@ -26,7 +26,7 @@ target_dir() {
 # name faults/FILE is a fault planted for a test-only variant: FAULTS_DIR/FILE
 # (one file for both targets), never mailed (patch_is_mailed).
 patch_file() {
-	if [ "${1#faults/}" != "$1" ]; then
+	if patch_is_fault "$1"; then
 		[ -f "$FAULTS_DIR/${1#faults/}" ] ||
 			die "patch '$1' named in $(basename "$VARIANTS_FILE") is not in faults/: fix the variants file"
 		echo "$FAULTS_DIR/${1#faults/}"
@@ -89,6 +89,7 @@ fuse_alloc_inode_has_init() {
 # when a patch does not apply.
 plan_commit() {
 	local v=$1 base n f files=() key store idx tree c
+	[ -z "${RUN_MEMO[plan_commit $v]:-}" ] || { echo "${RUN_MEMO[plan_commit $v]}"; return 0; }
 	base=$(tgit rev-parse -q --verify "$(base_ref "$(variant_base "$v")")^{commit}") ||
 		{ echo "no base $(variant_base "$v") in the target: prepare-target.sh did not run" >&2; return 1; }
 	while read -r n; do
@@ -128,6 +129,7 @@ plan_commit() {
 # does not apply).
 plan_tree() {
 	local c
+	[ -z "${RUN_MEMO[plan_tree $1]:-}" ] || { echo "${RUN_MEMO[plan_tree $1]}"; return 0; }
 	c=$(plan_commit "$1" 2>/dev/null) || { echo none; return 0; }
 	tgit rev-parse "$c^{tree}"
 }

@@ -6,7 +6,7 @@
 # patch_is_mailed NAME: whether patch NAME belongs to the series; a fault
 # (faults/NAME, planted for a test-only variant) never does.
 patch_is_mailed() {
-	[ "${1#faults/}" = "$1" ]
+	! patch_is_fault "$1"
 }
 
 # variant_is_mailed V: V has patches and every one of them is mailed, so

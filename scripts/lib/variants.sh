@@ -46,9 +46,18 @@ variant_base() {
 
 # variant_patches NAME: the patch file names, one a line (none for "-").
 variant_patches() {
-	local p
+	local p names
 	p=$(_variant_field "$1" 3)
-	[ "$p" = - ] || [ -z "$p" ] || tr ',' '\n' <<<"$p"
+	[ "$p" = - ] || [ -z "$p" ] || {
+		IFS=, read -r -a names <<<"$p"
+		printf '%s\n' "${names[@]}"
+	}
+}
+
+# patch_is_fault NAME: whether the variants file names a fault planted for
+# a test-only variant (faults/FILE), not a patch of the series.
+patch_is_fault() {
+	[ "${1#faults/}" != "$1" ]
 }
 
 variant_same_as() {
@@ -63,6 +72,19 @@ variant_expect() {
 	for kv in "${f[@]:4}"; do
 		want=${kv#*=}
 		echo "${kv%%=*} ${want%%:*}"
+	done
+}
+
+# variant_want NAME TEST: the verdict NAME expects of TEST (without its
+# :CLASS), or nothing when NAME does not name TEST.
+variant_want() {
+	_variants_read
+	local f kv want
+	read -r -a f <<<"${_V_LINE[$1]:-}"
+	for kv in "${f[@]:4}"; do
+		[ "${kv%%=*}" = "$2" ] || continue
+		want=${kv#*=}
+		echo "${want%%:*}"
 	done
 }
 
