@@ -15,7 +15,24 @@
 #   static_tool_run RAW    runs the tool on the checked-out tree, writes the
 #                          output that holds the findings to RAW, logs the
 #                          rest; returns the tool's exit status
+# and may define, when the tool checks one file the way it checks them all:
+#   static_tool_run_files RAW FILE...   the same, on those files only
+#                          (kbuild's single-object targets)
+#   STATIC_WHAT_FILES      that command, for logs
 # and ends with: static_main "$@".
+#
+# Findings per source file: a variant whose tree differs from its base
+# only in fs/fuse .c files that both have (the usual fix) has the base's
+# findings with those files' findings taken again, file by file, each kept
+# by its content (the base tree, its path, its blob): so only changed
+# files are analysed, and a file already analysed on that base never is
+# again.  Anything else that differs (a header, a Makefile, a file added
+# or removed) can change any file's findings: the whole tree is analysed.
+# A finding is the file's when it is located in it: a header's findings
+# come from the base (a .c file's change that makes a header warn is not
+# seen per file; the whole-tree analysis of the next base sees it).
+# STATIC_PER_FILE=0 analyses whole trees only (their findings kept apart):
+# t9000 checks that both ways give the same findings.
 #
 # Run directly, it gives the tests the pure parts:
 #   static-findings.sh normalise RAW TREE_DIR [BUILD_DIR]   findings of RAW
@@ -161,31 +178,116 @@ static_prepare() {
 		{ tail -n 20 "$VARIANT_DIR/$STATIC_TOOL-prepare.log"; return 1; }
 }
 
-# static_findings_of COMMIT LABEL CONFIG KEY: the findings of COMMIT's
-# tree in $VARIANT_DIR/TOOL-LABEL.raw and .txt.  They are kept by content
-# (the tree id, the config's contents and KEY): a tree analysed once is
-# never analysed again, whichever variant it belongs to (v5's tree is
-# incremental's).  Returns the tool's exit status, 125 when the checkout
-# went wrong.  It is called under `if !` and `||`, where set -e is off:
-# every command that matters is checked by hand.
+# static_changed_files BASE_REF REF: the fs/fuse .c files REF's tree
+# changes from BASE_REF's, one a line; fails (status 1) when anything
+# else differs, or nothing does (see "Findings per source file" above).
+static_changed_files() {
+	local st path n=0
+	while IFS=$'\t' read -r st path; do
+		case $st:$path in
+		*[[:space:]]*) return 1 ;;
+		M:fs/fuse/*.c) [ "${path#fs/fuse/}" = "${path##*/}" ] || return 1 ;;
+		*) return 1 ;;
+		esac
+		echo "$path"
+		n=$((n + 1))
+	done < <(tgit diff --no-renames --name-status "$1" "$2" --)
+	[ $n -gt 0 ]
+}
+
+# static_file_findings BASE_TXT BASE_TREE REF LABEL CONFIG KEY FILE...: the
+# findings of REF's tree in $VARIANT_DIR/TOOL-LABEL.txt (and .raw: the
+# files' own outputs): the base's (BASE_TXT, of BASE_TREE) with FILEs'
+# findings taken again, each file's kept in the cache by the base tree,
+# its path and its blob in REF.  Returns like static_findings_of.
+static_file_findings() {
+	local base_txt=$1 btree=$2 ref=$3 label=$4 cfg=$5 key=$6 f blob cfgsum missing=() rc=0 t0
+	local raw=$VARIANT_DIR/$STATIC_TOOL-$label.raw txt=$VARIANT_DIR/$STATIC_TOOL-$label.txt
+	local dir=$CACHE_DIR/static/$STATIC_TOOL/file own=$VARIANT_DIR/$STATIC_TOOL-$label.files
+	local -A found=()
+	shift 6
+	cfgsum=$(sha256sum <"$cfg" | cut -c1-16)
+	for f in "$@"; do
+		blob=$(tgit rev-parse -q --verify "$ref:$f") || { echo "no $f in $ref" >"$raw"; return 125; }
+		found[$f]=$dir/$(hash_string "$btree $f $blob $cfgsum $key").txt
+		if [ -f "${found[$f]}" ]; then
+			echo "== $label: findings of $f (blob ${blob:0:12}) reused from ${found[$f]}"
+		else
+			missing+=("$f")
+		fi
+	done
+	: >"$raw"
+	if [ ${#missing[@]} -gt 0 ]; then
+		(lane_checkout "$ref") >"$raw" 2>&1 || return 125
+		static_prepare "$cfg" || { echo "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)" >"$raw"; return 125; }
+		t0=$(date +%s%N)
+		echo "== $label: ${STATIC_WHAT_FILES:-$STATIC_WHAT} on ${missing[*]} only: tree $(tgit rev-parse --short=12 "$ref^{tree}") differs from the base's in these files"
+		static_tool_run_files "$raw" "${missing[@]}" || rc=$?
+		echo "$label done in $(elapsed_since "$t0")s"
+		static_normalise "$raw" "$(source_dir)" "$KBUILD_OUT" >"$txt"
+		static_filter "$txt"
+		rm -rf "$own"
+		mkdir -p "$own" "$dir"
+		for f in "${missing[@]}"; do
+			# The file's own: those located in it.
+			awk -v p="$f: " 'index($0, p) == 1' "$txt" >"$own/${f//\//_}"
+			# Only a clean run is kept: a broken tool is never cached.
+			if [ $rc = 0 ]; then
+				cp "$own/${f//\//_}" "${found[$f]}.tmp.$$"
+				publish_file "${found[$f]}.tmp.$$" "${found[$f]}"
+			fi
+			found[$f]=$own/${f//\//_}
+		done
+	fi
+	# The base's findings less those files', then theirs.
+	{
+		awk -v files="$*" 'BEGIN { n = split(files, f, " ") }
+		{ for (i = 1; i <= n; i++) if (index($0, f[i] ": ") == 1) next; print }' "$base_txt"
+		for f in "$@"; do cat "${found[$f]}"; done
+	} | LC_ALL=C sort >"$txt.tmp"
+	mv "$txt.tmp" "$txt"
+	return $rc
+}
+
+# static_findings_of COMMIT LABEL CONFIG KEY [BASE_REF BASE_TXT]: the
+# findings of COMMIT's tree in $VARIANT_DIR/TOOL-LABEL.raw and .txt.  They
+# are kept by content (the tree id, the config's contents and KEY): a tree
+# analysed once is never analysed again, whichever variant it belongs to
+# (v5's tree is incremental's).  With the base (its ref and findings) and
+# a tool that checks single files, a tree that differs from the base's in
+# .c files only has just those analysed (static_file_findings).  Returns
+# the tool's exit status, 125 when the checkout went wrong.  It is called
+# under `if !` and `||`, where set -e is off: every command that matters
+# is checked by hand.
 static_findings_of() {
-	local ref=$1 label=$2 cfg=$3 key=$4 rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw tree store t0
+	local ref=$1 label=$2 cfg=$3 key=$4 base_ref=${5:-} base_txt=${6:-} rc=0 raw=$VARIANT_DIR/$STATIC_TOOL-$2.raw tree store t0 cfgsum btree files fl
 	tree=$(tgit rev-parse -q --verify "$ref^{tree}") || { echo "no such tree: $ref" >"$raw"; return 125; }
-	store=$CACHE_DIR/static/$STATIC_TOOL/$(hash_string "$tree $(sha256sum <"$cfg" | cut -c1-16) $key")
+	cfgsum=$(sha256sum <"$cfg" | cut -c1-16)
+	# STATIC_PER_FILE=0: a variant's whole tree, kept apart (to compare).
+	[ -z "$base_ref" ] || [ "${STATIC_PER_FILE:-1}" != 0 ] || key="$key whole"
+	store=$CACHE_DIR/static/$STATIC_TOOL/$(hash_string "$tree $cfgsum $key")
 	if [ -f "$store.txt" ] && [ -f "$store.raw" ]; then
 		echo "== $label: findings of tree ${tree:0:12} reused from $store.txt"
 		cp "$store.raw" "$raw"
 		cp "$store.txt" "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
 		return 0
 	fi
-	(lane_checkout "$ref") >"$raw" 2>&1 || return 125
-	static_prepare "$cfg" || { echo "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)" >"$raw"; return 125; }
-	t0=$(date +%s%N)
-	echo "== $label: $STATIC_WHAT on tree ${tree:0:12} ($(source_dir))"
-	static_tool_run "$raw" || rc=$?
-	echo "$label done in $(elapsed_since "$t0")s"
-	static_normalise "$raw" "$(source_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
-	static_filter "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	if [ -n "$base_ref" ] && [ "${STATIC_PER_FILE:-1}" != 0 ] && declare -F static_tool_run_files >/dev/null &&
+		files=$(static_changed_files "$base_ref" "$ref"); then
+		btree=$(tgit rev-parse "$base_ref^{tree}")
+		mapfile -t fl <<<"$files"
+		static_file_findings "$base_txt" "$btree" "$ref" "$label" "$cfg" "$key" "${fl[@]}" || rc=$?
+		[ $rc != 125 ] || return 125
+	else
+		(lane_checkout "$ref") >"$raw" 2>&1 || return 125
+		static_prepare "$cfg" || { echo "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)" >"$raw"; return 125; }
+		t0=$(date +%s%N)
+		echo "== $label: $STATIC_WHAT on tree ${tree:0:12} ($(source_dir))"
+		static_tool_run "$raw" || rc=$?
+		echo "$label done in $(elapsed_since "$t0")s"
+		static_normalise "$raw" "$(source_dir)" "$KBUILD_OUT" >"$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+		static_filter "$VARIANT_DIR/$STATIC_TOOL-$label.txt"
+	fi
 	# Only a clean run is kept: a broken tool is never cached.
 	if [ $rc = 0 ]; then
 		mkdir -p "$(dirname "$store")"
@@ -246,7 +348,8 @@ static_main() {
 		exit "$STEP_ERROR"
 	fi
 	rc=0
-	static_findings_of "$(plan_commit "$v")" variant "$cfg" "$key" || rc=$?
+	static_findings_of "$(plan_commit "$v")" variant "$cfg" "$key" \
+		"$(base_ref "$base")" "$VARIANT_DIR/$STATIC_TOOL-base.txt" || rc=$?
 	if [ $rc = 125 ]; then
 		summary "$(tail -n 1 "$VARIANT_DIR/$STATIC_TOOL-variant.raw")"
 		exit "$STEP_ERROR"

@@ -13,6 +13,7 @@
 
 STATIC_TOOL=sparse
 STATIC_WHAT="make C=2 fs/fuse/"
+STATIC_WHAT_FILES="make C=2 fs/fuse/FILE.o"
 # Known noise, one extended regexp a line, each with why.  None yet: on
 # 6.1 with sparse 0.6.4 and gcc 12 the base has no sparse finding at all.
 STATIC_NOISE=()
@@ -29,6 +30,19 @@ static_tool_run() {
 	# the log.
 	# shellcheck disable=SC2046 # make_jobs is one word or none
 	kmake $(make_jobs "$STATIC_JOBS") C=2 fs/fuse/ 2>"$1"
+}
+
+# static_tool_run_files RAW FILE...: the same on those .c files alone
+# (kbuild's single-object targets; C=2 checks them whether or not make
+# rebuilds them).
+static_tool_run_files() {
+	local raw=$1 f objs=()
+	shift
+	require_tool sparse sparse
+	for f in "$@"; do objs+=("${f%.c}.o"); done
+	echo "(findings: $raw)"
+	# shellcheck disable=SC2046 # make_jobs is one word or none
+	kmake $(make_jobs "$STATIC_JOBS") C=2 "${objs[@]}" 2>"$raw"
 }
 
 static_main "$@"

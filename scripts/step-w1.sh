@@ -10,6 +10,7 @@
 
 STATIC_TOOL=w1
 STATIC_WHAT="make W=1 fs/fuse/"
+STATIC_WHAT_FILES="make W=1 fs/fuse/FILE.o"
 # Known noise, one extended regexp a line, each with why.  None: the
 # kernel-doc complaints W=1 adds on 6.1's fs/fuse are real findings, and
 # the base has them too, so they cancel out.
@@ -30,6 +31,18 @@ static_tool_run() {
 	rm -f "$KBUILD_OUT"/fs/fuse/*.o
 	# shellcheck disable=SC2046 # make_jobs is one word or none
 	kmake $(make_jobs "$STATIC_JOBS") W=1 fs/fuse/ 2>"$1"
+}
+
+# static_tool_run_files RAW FILE...: the same on those .c files alone
+# (kbuild's single-object targets), each compiled again.
+static_tool_run_files() {
+	local raw=$1 f objs=()
+	shift
+	for f in "$@"; do objs+=("${f%.c}.o"); done
+	echo "(findings: $raw)"
+	for f in "${objs[@]}"; do rm -f "$KBUILD_OUT/$f"; done
+	# shellcheck disable=SC2046 # make_jobs is one word or none
+	kmake $(make_jobs "$STATIC_JOBS") W=1 "${objs[@]}" 2>"$raw"
 }
 
 static_main "$@"

@@ -228,6 +228,80 @@ test_expect_success 'a static step whose tool fails with no new finding is an ER
 	test "$(ls "$CACHE_DIR/static/fake" | wc -l)" = 2
 '
 
+# A static step whose stand-in tool also checks single files (as sparse,
+# W=1 and coccicheck do through kbuild's FILE.o targets): it reports each
+# mention of submount_lookup or orig_ino in a fs/fuse .c file, and on the
+# whole tree one more finding in dir.c (a file the mini tree lacks: a file
+# the variant does not change).  Each run's files go to $SCRATCH/calls.
+cat >"$SCRATCH/step-perfile.sh" <<'EOF'
+# shellcheck disable=SC2034 # read by static-findings.sh
+. "$PROJECT_DIR/scripts/static-findings.sh"
+STATIC_TOOL=perfile
+STATIC_WHAT="make PERFILE=1 fs/fuse/"
+STATIC_NOISE=()
+static_tool_version() { echo "perfile 1.0"; }
+mentions() { # FILE...
+	local f
+	for f in "$@"; do
+		grep -onE "submount_lookup|orig_ino" "$(source_dir)/$f" |
+			sed "s|^\([0-9]*\):\(.*\)|$(source_dir)/$f:\1:2: warning: mentions \2|"
+	done
+}
+static_tool_run() {
+	echo "tree" >>"$SCRATCH/calls"
+	(cd "$(source_dir)" && mentions fs/fuse/*.c) >"$1"
+	echo "$(source_dir)/fs/fuse/dir.c:3:1: warning: an old one" >>"$1"
+}
+[ -n "${NO_FILES:-}" ] || static_tool_run_files() {
+	local raw=$1
+	shift
+	echo "files $*" >>"$SCRATCH/calls"
+	mentions "$@" >"$raw"
+}
+static_prepare() { :; }
+static_config() { echo "perfile 1" >"$VARIANT_DIR/perfile.config" && echo "$VARIANT_DIR/perfile.config"; }
+static_main "$@"
+EOF
+# perfile VARIANT [ENV=VALUE...]: the stand-in as check-series runs it, in
+# ./vd; its exit status in ./rc.
+cat >>"$SCRATCH/funcs.sh" <<'EOF'
+perfile() {
+	local v=$1
+	shift
+	rm -rf vd && mkdir -p vd && : >vd/facts && rc=0 &&
+	env "$@" DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-perfile.sh" "$v" >log 2>&1 || rc=$?
+	echo "$rc" >rc
+	sed "s/^/| /" log summary
+}
+EOF
+
+test_expect_success 'static, per file: a variant that changes one .c file has it analysed alone; the other files'"'"' findings are the base'"'"'s' '
+	. "$FUNCS" && step apply incremental && rm -rf "$CACHE_DIR/static/perfile" && : >"$SCRATCH/calls" &&
+	perfile incremental && test "$(cat rc)" = 1 &&
+	printf "tree\nfiles fs/fuse/inode.c\n" >expect && test_cmp expect "$SCRATCH/calls" &&
+	test_grep "^== variant: make PERFILE=1 fs/fuse/ on fs/fuse/inode.c only" log &&
+	printf "%s\n" "fs/fuse/dir.c: warning: an old one" "fs/fuse/inode.c: warning: mentions orig_ino" \
+		"fs/fuse/inode.c: warning: mentions submount_lookup" >expect &&
+	test_cmp expect vd/perfile-variant.txt &&
+	echo "1 new: fs/fuse/inode.c: warning: mentions submount_lookup (base 2, variant 3)" >expect && test_cmp expect summary &&
+	cp vd/perfile-variant.txt per-file.txt &&
+	rm -rf "$CACHE_DIR/static/perfile" && : >"$SCRATCH/calls" &&
+	perfile incremental NO_FILES=1 && test "$(cat rc)" = 1 &&
+	printf "tree\ntree\n" >expect && test_cmp expect "$SCRATCH/calls" &&
+	test_cmp per-file.txt vd/perfile-variant.txt
+'
+test_expect_success 'static, per file: a file analysed once on a base is never again; a change beyond .c files analyses the tree' '
+	. "$FUNCS" && step apply incremental && rm -rf "$CACHE_DIR/static/perfile" && perfile incremental &&
+	find "$CACHE_DIR/static/perfile" -maxdepth 1 -type f -delete && : >"$SCRATCH/calls" &&
+	perfile incremental && test "$(cat rc)" = 1 &&
+	printf "tree\n" >expect && test_cmp expect "$SCRATCH/calls" &&
+	test_grep "^== variant: findings of fs/fuse/inode.c \(blob [0-9a-f]{12}\) reused from " log &&
+	step apply noisy && : >"$SCRATCH/calls" && perfile noisy &&
+	printf "tree\n" >expect && test_cmp expect "$SCRATCH/calls" &&
+	test_grep "^== variant: make PERFILE=1 fs/fuse/ on tree " log
+'
+
 test_expect_success 'static-findings.sh: a bad subcommand is one usage line and exit 1' '
 	test_must_fail bash "$PROJECT_DIR/scripts/static-findings.sh" bogus 2>err &&
 	test_grep "^static-findings: error: usage: static-findings.sh normalise RAW TREE_DIR" err

@@ -88,6 +88,18 @@ test_expect_success 'each key the resolver takes (plan answers and probes asked 
 	done <"$R/jobs.list" &&
 	test_cmp fresh keys
 '
+test_expect_success 'static findings per file: incremental had inode.c alone analysed, and its findings are a whole-tree analysis'"'"'s (sparse, W=1)' '
+	for t in sparse w1; do
+		test_grep "^== variant: make .* on fs/fuse/inode.c only" "$RESULTS_ROOT/latest/incremental/$t/log" &&
+		for mode in 1 0; do
+			rm -rf vd$mode && mkdir vd$mode && : >vd$mode/facts &&
+			STATIC_PER_FILE=$mode DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd$mode/facts \
+				VARIANT_DIR=$PWD/vd$mode bash "$PROJECT_DIR/scripts/step-$t.sh" incremental >log$mode 2>&1 || return 1
+		done &&
+		test_grep "^== variant: make [^ ]+ fs/fuse/ on tree " log0 &&
+		test_cmp vd1/$t-variant.txt vd0/$t-variant.txt || return 1
+	done
+'
 test_expect_success 'a changed patch invalidates exactly what depends on it' '
 	cp -r "$PROJECT_DIR/patches" p &&
 	sed -i "s/^When introduced, the submount lookup/Once introduced, the submount lookup/" \
