@@ -264,6 +264,8 @@ echo "am: that is expected: the thread holds $(printf '%s\n' "${mailed[@]}" | wc
 [ "$b4_tree" = "$want_tree" ] || die "b4 am round trip gives tree $b4_tree, but variant $v built by check-series is $want_tree"
 echo "am: $v: git am and b4 am of the mailed messages both give tree $want_tree, the tree of $(variant_ref "$v")"
 
+# Replaced by hand, as prepare-target.sh replaces a tree: no rename
+# replaces a non-empty directory, so publish_file's promise cannot hold.
 rm -rf "$final"
 mv "$work" "$final.tmp" && mv "$final.tmp/tree" "$final" && rm -rf "$final.tmp"
 work=""

@@ -98,7 +98,7 @@ finish() {
 	: >>"$rec/facts"
 	: >>"$rec/log"
 	echo "$1" >"$rec/verdict.tmp"
-	mv "$rec/verdict.tmp" "$rec/verdict"
+	publish_file "$rec/verdict.tmp" "$rec/verdict"
 	if [ "${JOB_KIND:-job}" = job ]; then
 		# The timeline's row: id step variant arch start end verdict cached.
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$step" "$v" "${JOB_ARCH:--}" \
@@ -266,6 +266,10 @@ job_run() {
 				echo "$verdict" >"$entry.tmp.$$/verdict"
 				echo "$summary" >"$entry.tmp.$$/summary"
 				echo "$secs" >"$entry.tmp.$$/seconds"
+				# Replaced, not published: NO_CACHE=1 must replace an old
+				# entry (publish_dir would keep it), and publish_file's
+				# mv -T would fail this job should another run's entry
+				# appear between the rm and the mv.
 				rm -rf "$entry"
 				mv "$entry.tmp.$$" "$entry"
 			fi
@@ -315,9 +319,9 @@ memo_run() {
 		"$@" >"$tmp.out" 2>"$tmp.err" || rc=$?
 		echo "$rc" >"$tmp.rc"
 		# The status last: a memo is whole once it has one.
-		mv "$tmp.out" "$f.out"
-		mv "$tmp.err" "$f.err"
-		mv "$tmp.rc" "$f.rc"
+		publish_file "$tmp.out" "$f.out"
+		publish_file "$tmp.err" "$f.err"
+		publish_file "$tmp.rc" "$f.rc"
 	fi
 	out=""
 	IFS= read -r -d '' out <"$f.out" || true
@@ -374,7 +378,7 @@ memo_setup() {
 			found+=("$t")
 		done
 		echo "${found[*]}" >"$_memo_dir/tools.$$"
-		mv "$_memo_dir/tools.$$" "$_memo_dir/tools"
+		publish_file "$_memo_dir/tools.$$" "$_memo_dir/tools"
 	fi
 	for t in ${found[@]+"${found[@]}"}; do
 		eval "$t() { memo_tool $t \"\$@\"; }"

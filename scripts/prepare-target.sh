@@ -85,6 +85,9 @@ prepare_embedded() {
 	make_v4_reverted "$_tmp" "$(base_ref v4)"
 	step_end
 
+	# Replaced by hand, not with publish_file: no rename replaces a
+	# non-empty directory, so a reader (a lane's worktree) between the rm
+	# and the mv finds no tree, not the old or new one the helper promises.
 	rm -rf "$dir"
 	echo "$key" >"$_tmp/.git/check-series-recipe"
 	mv "$_tmp" "$dir"
@@ -151,6 +154,7 @@ prepare_user() {
 	make_v4_reverted "$_tmp" "$v4"
 	step_end
 	echo "$head $v4" >"$_tmp/.git/check-series-head"
+	# Replaced by hand, as in prepare_embedded.
 	rm -rf "$dir"
 	mv "$_tmp" "$dir"
 	_tmp=""

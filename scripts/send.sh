@@ -435,7 +435,7 @@ hdr() { # FILE NAME: a header, unfolded
 stamp=$(date +%Y%m%d-%H%M%S)
 dest=$RESULTS_ROOT/$stamp-send
 [ -e "$dest" ] && dest=$dest-$$
-mv "$out" "$dest"
+publish_file "$out" "$dest"
 out=""
 ln -sfn "$(basename "$dest")" "$RESULTS_ROOT/latest-send"
 echo "send: messages in $dest (series.mbox: the thread as one mbox, for make am)"

@@ -73,7 +73,9 @@ mkdir -p "$store.tmp.$$"
 cp "$B/$IMAGE" "$store.tmp.$$/image"
 cp "$B/.config" "$store.tmp.$$/config"
 cp "$B/System.map" "$store.tmp.$$/System.map"
-rm -rf "$store"
-mv "$store.tmp.$$" "$store"
+has_image() { [ -f "$1/image" ]; }
+# A directory without an image is a damaged cache entry.
+has_image "$store" || rm -rf "$store"
+publish_dir "$store.tmp.$$" "$store" has_image || die "could not move the kernel into $store"
 echo "kernel_$a=$store/image" >>"$FACTS"
 summary "$a: built in $(elapsed_since "$t0")s"

@@ -30,17 +30,21 @@ if [ "${1:-}" = --key ]; then
 	exit 0
 fi
 
+has_checkpatch() { [ -f "$1/scripts/checkpatch.pl" ]; }
+
 # checkpatch_612: extract checkpatch and its data files from Debian's 6.12
 # source once (a few seconds: xz must read the whole tarball).
 checkpatch_612() {
-	if [ ! -f "$CP612/scripts/checkpatch.pl" ]; then
+	if ! has_checkpatch "$CP612"; then
 		require_file "$CHECKPATCH_TARBALL" "$CHECKPATCH_PACKAGE"
 		local tmp
 		tmp=$(mktemp -d "$CACHE_DIR/.tmp.checkpatch.XXXXXX")
 		tar -xJf "$CHECKPATCH_TARBALL" -C "$tmp" --strip-components=1 --wildcards \
 			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
-		rm -rf "$CP612"
-		mv "$tmp" "$CP612"
+		# A directory without it is a damaged copy.  Of two jobs that
+		# extract at once, the first to finish wins: the same bytes.
+		has_checkpatch "$CP612" || rm -rf "$CP612"
+		publish_dir "$tmp" "$CP612" has_checkpatch || die "could not move checkpatch into $CP612"
 	fi
 	echo "$CP612/scripts/checkpatch.pl"
 }

@@ -265,5 +265,5 @@ case $rc in
 3) die "$jobs: no valid job line (id step variant arch start_ns end_ns verdict cached, TAB separated): no timeline written" ;;
 *) die "awk failed (exit $rc) on $jobs: no timeline written" ;;
 esac
-mv -f "$tmp" "$svg"
+publish_file "$tmp" "$svg"
 echo "timeline: $svg ($(cat "$tmp.sum"))"

@@ -121,7 +121,7 @@ plan_commit() {
 	tgit update-ref "refs/check-series/plan/$tree" "$c"
 	mkdir -p "$(dirname "$store")"
 	echo "$c" >"$store.tmp.$$"
-	mv "$store.tmp.$$" "$store"
+	publish_file "$store.tmp.$$" "$store"
 	echo "$c"
 }
 
