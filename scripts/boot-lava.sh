@@ -21,6 +21,8 @@
 #   DRY_RUN=1      print the lava-run command and the job, and exit
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=lib/lava.sh
+. "$PROJECT_DIR/scripts/lib/lava.sh"
 
 [ $# = 5 ] || die "usage: boot-lava.sh ARCH KERNEL INITRD TEST LOG"
 arch_load "$1"
@@ -58,47 +60,22 @@ rc=0
 # LAVA's own timeouts end a hung guest; this one ends a hung LAVA.
 timeout -k 10 $((3 * timeout_s + 180)) "${cmd[@]}" >/dev/null 2>"$log.lava.log" </dev/null || rc=$?
 
-# lava-run's log is one YAML mapping a line (not JSON: a YAML tag such as
-# '! "7"' appears), read with python3-yaml, which lava-dispatcher needs.
-# Out: the console (every "target" line, as LAVA read it from the serial
-# port) in LOG; LAVA's verdicts in LOG.lava: the monitor's case for the
-# test, "timeout" when the monitor timed out, the job's result; the QEMU
-# command LAVA ran on stderr, for the step log.
-/usr/bin/python3 - "$log.lava.log" "$log" "$log.lava" "$test" <<-\EOF || note "could not read lava-run's log $log.lava.log"
-	import sys, yaml
-	src, console, verdicts, test = sys.argv[1:]
-	loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-	cases, job, timeout = [], None, False
-	with open(src, errors="replace") as f, open(console, "w") as out:
-	    for line in f:
-	        try:
-	            d = yaml.load(line, Loader=loader)
-	        except yaml.YAMLError:
-	            continue
-	        if not isinstance(d, dict):
-	            continue
-	        lvl, msg = d.get("lvl"), d.get("msg")
-	        if lvl == "target":
-	            out.write((msg if isinstance(msg, str) else str(msg)) + "\n")
-	        elif lvl == "results" and isinstance(msg, dict):
-	            if msg.get("definition") == "lava":
-	                if msg.get("case") == "job":
-	                    job = "complete" if msg.get("result") == "pass" else "incomplete"
-	            elif msg.get("case") == test:
-	                cases.append("%s %s" % (test, msg.get("result")))
-	        elif isinstance(msg, str):
-	            if lvl == "info" and msg.startswith("Boot command: "):
-	                print("+ " + msg[len("Boot command: "):], file=sys.stderr)
-	            if "lava test monitoring has timed out" in msg:
-	                timeout = True
-	with open(verdicts, "w") as v:
-	    for c in cases:
-	        v.write(c + "\n")
-	    if timeout:
-	        v.write("timeout\n")
-	    if job:
-	        v.write("job %s\n" % job)
-EOF
+# Out: the console in LOG; LAVA's verdicts in LOG.lava: the monitor's case
+# for the test, "timeout" when the monitor timed out, the job's result; the
+# QEMU command LAVA ran on stderr, for the step log.
+if lava=$(lava_log lines "$log.lava.log" "$test" "$log"); then
+	sed -n 's/^boot /+ /p' <<<"$lava" >&2
+	TEST=$test awk '
+		$1 == "case" { print ENVIRON["TEST"] " " substr($0, 6) }
+		$0 == "timeout" { timeout = 1 }
+		$1 == "job" { job = $2 }
+		END {
+			if (timeout) print "timeout"
+			if (job != "") print "job " job
+		}' <<<"$lava" >"$log.lava"
+else
+	note "could not read lava-run's log $log.lava.log"
+fi
 
 if [ $rc = 124 ] || [ $rc = 137 ] || grep -qx timeout "$log.lava"; then
 	exit 124

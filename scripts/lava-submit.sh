@@ -33,6 +33,8 @@
 # user and token the lab refuses.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=lib/lava.sh
+. "$PROJECT_DIR/scripts/lib/lava.sh"
 DIE_STATUS=2
 
 # oracle: the project's serial-log oracle, built once into the cache.
@@ -44,45 +46,19 @@ oracle() {
 
 # extract RAW TEST CONSOLE: the console of a log from lavacli jobs logs
 # --raw into CONSOLE; prints LAVA's own view: the test's case (pass, fail
-# or none) and the job's result (complete, incomplete or none), then the
-# job's error messages, one a line: why LAVA failed the job (the error_msg
-# of its "job" case, such as a 404 on an artifact) first.  The log is a YAML list of mappings
-# (dt, lvl, msg), read with python3-yaml, which lavacli needs.
+# or none; a fail stays) and the job's result (complete, incomplete or
+# none), then the job's error messages, one a line: why LAVA failed the
+# job (the error_msg of its "job" case, such as a 404 on an artifact)
+# first.
 extract() {
-	/usr/bin/python3 - "$@" <<-\EOF
-		import sys, yaml
-		src, test, console = sys.argv[1:]
-		loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-		try:
-		    with open(src, errors="replace") as f:
-		        lines = yaml.load(f, Loader=loader) or []
-		except (OSError, yaml.YAMLError) as e:
-		    sys.exit("lava-submit: error: %s: not a LAVA job log (lavacli jobs logs --raw): %s" % (src, str(e).splitlines()[0]))
-		if not isinstance(lines, list):
-		    sys.exit("lava-submit: error: %s: not a LAVA job log (lavacli jobs logs --raw): not a list" % src)
-		case, job, errors = "none", "none", []
-		with open(console, "w") as out:
-		    for d in lines:
-		        if not isinstance(d, dict):
-		            continue
-		        lvl, msg = d.get("lvl"), d.get("msg")
-		        if lvl == "target":
-		            out.write((msg if isinstance(msg, str) else str(msg)) + "\n")
-		        elif lvl == "results" and isinstance(msg, dict):
-		            if msg.get("definition") == "lava":
-		                if msg.get("case") == "job":
-		                    job = "complete" if msg.get("result") == "pass" else "incomplete"
-		                    if msg.get("error_msg"):
-		                        errors.insert(0, " ".join(str(msg["error_msg"]).split()))
-		            elif msg.get("case") == test and case != "fail":
-		                case = str(msg.get("result"))
-		        elif lvl == "error" and msg:
-		            errors.append(" ".join(str(msg).split()))
-		print(case)
-		print(job)
-		for e in errors:
-		    print(e)
-	EOF
+	local lava
+	lava=$(lava_log list "$@") || return 1
+	awk 'BEGIN { c = "none"; j = "none" }
+		$1 == "case" && c != "fail" { c = substr($0, 6) }
+		$1 == "job" { j = $2 }
+		$1 == "job-error" { first = substr($0, 11) "\n" first }
+		$1 == "error" { rest = rest substr($0, 7) "\n" }
+		END { print c; print j; printf "%s%s", first, rest }' <<<"$lava"
 }
 
 if [ "${1:-}" = --judge ]; then

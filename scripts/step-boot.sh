@@ -167,7 +167,7 @@ if [ $key_only = 1 ]; then
 	cls=$(variant_expect_class "$v" "$test")
 	k="$want${cls:+:$cls} $test $r ${BOOT_TIMEOUT:-120} ${BACKEND:-local} ${progs##*/} $(hash_files "$PROJECT_DIR/scripts/boot.sh")"
 	[ "${BACKEND:-local}" = local ] ||
-		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
+		k="$k $(hash_files "$PROJECT_DIR/scripts/boot-lava.sh" "$PROJECT_DIR/scripts/lib/lava.sh" "$PROJECT_DIR/scripts/lava-jobs.sh" "$PROJECT_DIR"/lava/*.in)"
 	echo "$k $a:$(sha256sum "$kernel" | cut -c1-16) $(bash "$PROJECT_DIR/scripts/guest-image.sh" --key "$a") $(qemu_version)"
 	exit 0
 fi
