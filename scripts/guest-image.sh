@@ -18,7 +18,11 @@ key_only=0
 arch_load "${1:?usage: guest-image.sh [--key] ARCH}"
 T=$(target_dir)
 selftest=tools/testing/selftests/memfd
-key=$(hash_string "$ARCH_NAME $(hash_files "$PROJECT_DIR"/guest/*.c "$PROJECT_DIR/guest/Makefile" "$PROJECT_DIR/mk/prog.mk" "$PROJECT_DIR/scripts/programs.sh" "$PROJECT_DIR/arches/$ARCH_NAME.conf" "$PROJECT_DIR/scripts/guest-image.sh") \
+require_tool "${CROSS_COMPILE:-}gcc" "$TOOLCHAIN_PACKAGE"
+# The guest programs by programs.sh's own key: what they are built from
+# is said there once.
+progs_key=$(bash "$PROJECT_DIR/scripts/programs.sh" --key guest "$ARCH_NAME")
+key=$(hash_string "$ARCH_NAME $progs_key $(hash_files "$PROJECT_DIR/arches/$ARCH_NAME.conf" "$PROJECT_DIR/scripts/guest-image.sh") \
 	$(git -C "$T" rev-parse "$(base_ref v4):$selftest" "$(base_ref v4):usr/gen_init_cpio.c") \
 	$("${CROSS_COMPILE:-}gcc" --version | head -1)")
 out=$CACHE_DIR/guest/$ARCH_NAME-$key
@@ -28,7 +32,6 @@ if [ -f "$out/initrd.cpio" ]; then
 	exit 0
 fi
 
-require_tool "${CROSS_COMPILE:-}gcc" "$TOOLCHAIN_PACKAGE"
 # fuse_mnt links statically against the libfuse.a of the guest's arch: the
 # record's LIBFUSE_A, or the one in the compiler's own multiarch directory.
 # It is named by path, so a cross link cannot pick up the host's -lfuse.

@@ -19,13 +19,18 @@
 # first to move wins and the other uses its directory.  A failed build
 # dies with one line (the compiler's first error and the log's path) and
 # leaves no directory.
+#
+# programs.sh --key host | --key guest ARCH: only the KEY, nothing built
+# (guest-image.sh keys the initrd by it).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	die "usage: programs.sh host | programs.sh guest ARCH (one of: $(arch_names | tr '\n' ' '))"
+	die "usage: programs.sh host | programs.sh guest ARCH (one of: $(arch_names | tr '\n' ' ')), --key first for the key alone"
 }
 
+key_only=0
+[ "${1:-}" != --key ] || { key_only=1; shift; }
 case ${1:-} in
 host)
 	[ $# = 1 ] || usage
@@ -60,6 +65,7 @@ done
 files+=("$PROJECT_DIR/mk/prog.mk" "$PROJECT_DIR/scripts/programs.sh")
 key=$(hash_string "$name $cc $version $(hash_files "${files[@]}")")
 out=$CACHE_DIR/programs/$name-$key
+[ $key_only = 0 ] || { echo "$key"; exit 0; }
 
 # complete DIR: DIR holds every program its .programs names.
 complete() {

@@ -3,10 +3,12 @@
 # once for their content into $CACHE_DIR/programs/ (a second call runs no
 # compiler, not even make), a header edit gives a new key and make's own
 # dependency files recompile what includes it, a compile error is one line
-# and leaves no directory, two calls at once share one directory, and the
-# three Makefiles build with one flags policy: -std=gnu11 -Wall -Wextra
-# -Werror (libFuzzer and replay harnesses too), the user's CFLAGS after it,
-# new flags rebuilding; guest programs static, for aarch64 when cross-built.
+# and leaves no directory, two calls at once share one directory, --key
+# prints the key alone (guest-image.sh keys the initrd by the guest one),
+# and the three Makefiles build with one flags policy: -std=gnu11 -Wall
+# -Wextra -Werror (libFuzzer and replay harnesses too), the user's CFLAGS
+# after it, new flags rebuilding; guest programs static, for aarch64 when
+# cross-built.
 # shellcheck disable=SC2016 # test bodies are expanded later, inside the test
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh"
@@ -71,6 +73,20 @@ test_expect_success 'a second call prints the same directory at once: no make, n
 	test ! -e calls &&
 	stat -c "%n %Y %i" "$dir"/* >after &&
 	test_cmp before after
+'
+
+test_expect_success '--key: the key that names the directory, nothing built; a guest header is in the guest key' '
+	dir=$(cat out) &&
+	CACHE_DIR=$SCRATCH/key-cache bash "$PROGRAMS" --key host >key 2>err &&
+	empty err &&
+	echo "${dir##*/host-}" >exp && test_cmp exp key &&
+	test ! -e "$SCRATCH/key-cache" &&
+	bash "$P/scripts/programs.sh" --key guest x86_64 >g1 &&
+	echo "/* edited */" >>"$P/guest/virtiofs.h" &&
+	test_when_finished "cp \"$PROJECT_DIR/guest/virtiofs.h\" \"$P/guest/virtiofs.h\"" &&
+	bash "$P/scripts/programs.sh" --key guest x86_64 >g2 &&
+	test_grep "^[0-9a-f]{16}$" g1 && test_grep "^[0-9a-f]{16}$" g2 &&
+	! cmp -s g1 g2
 '
 
 test_expect_success 'a header edit: a new key, and make rebuilds just the objects that include it' '
