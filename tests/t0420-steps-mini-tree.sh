@@ -60,16 +60,29 @@ step() {
 }
 EOF
 export FUNCS=$SCRATCH/funcs.sh
-# A static step as step-sparse.sh is one, with a stand-in tool: it reports
-# what fs/fuse/findings of the analysed tree (in the static lane's
-# worktree) holds and exits $FAKE_RC.
-cat >"$SCRATCH/step-fake.sh" <<'EOF'
-# shellcheck disable=SC2034 # read by static-findings.sh
-. "$PROJECT_DIR/scripts/static-findings.sh"
-STATIC_TOOL=fake
-STATIC_WHAT="make FAKE=1 fs/fuse/"
-STATIC_NOISE=()
-static_tool_version() { echo "fake 1.0"; }
+# stand_in TOOL <BODY: $SCRATCH/step-TOOL.sh, a static step as
+# step-sparse.sh is one, whose tool is the shell functions of BODY
+# (static_tool_run, and static_tool_run_files if it checks single files);
+# no .config to make and nothing to prepare.
+stand_in() {
+	local up=${1^^}
+	{
+		echo "# shellcheck disable=SC2034 # read by static-findings.sh"
+		echo ". \"\$PROJECT_DIR/scripts/static-findings.sh\""
+		echo "STATIC_TOOL=$1"
+		echo "STATIC_WHAT=\"make $up=1 fs/fuse/\""
+		echo "STATIC_NOISE=()"
+		echo "static_tool_version() { echo \"$1 1.0\"; }"
+		cat
+		echo "static_prepare() { :; }"
+		echo "static_config() { echo \"$1 1\" >\"\$VARIANT_DIR/$1.config\" && echo \"\$VARIANT_DIR/$1.config\"; }"
+		echo "static_main \"\$@\""
+	} >"$SCRATCH/step-$1.sh"
+}
+
+# The stand-in "fake" reports what fs/fuse/findings of the analysed tree
+# (in the static lane's worktree) holds and exits $FAKE_RC.
+stand_in fake <<'EOF'
 static_tool_run() {
 	# A real tool names the files it analysed: the lane worktree.
 	sed "s|$(target_dir)/|$(source_dir)/|g" "$(source_dir)/fs/fuse/findings" >"$1" 2>/dev/null || true
@@ -77,9 +90,6 @@ static_tool_run() {
 	[ -z "${FAKE_RC:-}" ] || ! grep -q submount_lookup "$(source_dir)/fs/fuse/inode.c" ||
 		{ echo "fake: error: out of memory" >>"$1"; return "$FAKE_RC"; }
 }
-static_prepare() { :; }
-static_config() { echo "fake 1" >"$VARIANT_DIR/fake.config" && echo "$VARIANT_DIR/fake.config"; }
-static_main "$@"
 EOF
 
 test_expect_success 'apply: git am and quilt push -a agree, the variant ref is made' '
@@ -228,18 +238,12 @@ test_expect_success 'a static step whose tool fails with no new finding is an ER
 	test "$(ls "$CACHE_DIR/static/fake" | wc -l)" = 2
 '
 
-# A static step whose stand-in tool also checks single files (as sparse,
-# W=1 and coccicheck do through kbuild's FILE.o targets): it reports each
-# mention of submount_lookup or orig_ino in a fs/fuse .c file, and on the
-# whole tree one more finding in dir.c (a file the mini tree lacks: a file
-# the variant does not change).  Each run's files go to $SCRATCH/calls.
-cat >"$SCRATCH/step-perfile.sh" <<'EOF'
-# shellcheck disable=SC2034 # read by static-findings.sh
-. "$PROJECT_DIR/scripts/static-findings.sh"
-STATIC_TOOL=perfile
-STATIC_WHAT="make PERFILE=1 fs/fuse/"
-STATIC_NOISE=()
-static_tool_version() { echo "perfile 1.0"; }
+# The stand-in "perfile" also checks single files (as sparse, W=1 and
+# coccicheck do through kbuild's FILE.o targets): it reports each mention
+# of submount_lookup or orig_ino in a fs/fuse .c file, and on the whole
+# tree one more finding in dir.c (a file the mini tree lacks: a file the
+# variant does not change).  Each run's files go to $SCRATCH/calls.
+stand_in perfile <<'EOF'
 mentions() { # FILE...
 	local f
 	for f in "$@"; do
@@ -258,9 +262,6 @@ static_tool_run() {
 	echo "files $*" >>"$SCRATCH/calls"
 	mentions "$@" >"$raw"
 }
-static_prepare() { :; }
-static_config() { echo "perfile 1" >"$VARIANT_DIR/perfile.config" && echo "$VARIANT_DIR/perfile.config"; }
-static_main "$@"
 EOF
 # perfile VARIANT [ENV=VALUE...]: the stand-in as check-series runs it, in
 # ./vd; its exit status in ./rc.
