@@ -98,8 +98,7 @@ export TARGET_DIR
 # config key) is what nearly every job's key asks
 # again: kept in lib.sh's RUN_MEMO and handed to the resolver (job.sh
 # --resolve reads JOB_MEMO/run-memo), which then asks none of it.
-run_memo_fill plan_commit "${variants[@]}"
-run_memo_fill config_key "${arches[@]}" "${STATIC_ARCH:-x86_64}"
+run_memo_plan "${variants[*]}" "${arches[*]}"
 declare -A trees_seen=() tree_of=()
 tree_list=()
 {
@@ -107,7 +106,6 @@ tree_list=()
 	for v in "${variants[@]}"; do
 		t=$(plan_tree "$v")
 		tree_of[$v]=$t
-		[ "$t" = none ] || RUN_MEMO[plan_tree $v]=$t
 		if [ "$t" = none ]; then
 			why=$(plan_commit "$v" 2>&1 >/dev/null | tail -n 1 || true)
 			echo "variant $v $(variant_base "$v") none ($why)"

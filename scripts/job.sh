@@ -505,10 +505,9 @@ resolve_split() {
 	done <"$list"
 }
 
-# resolve_memo JOBLIST: what nearly every key asks, asked once: each
-# variant's planned commit and tree, each arch's config key (lib.sh,
-# RUN_MEMO): as check-series' plan found them
-# (JOB_MEMO/run-memo), or found here for JOBLIST's variants and arches.
+# resolve_memo JOBLIST: what nearly every key asks, asked once (lib.sh,
+# RUN_MEMO): as check-series' plan found it (JOB_MEMO/run-memo), or found
+# here for JOBLIST's variants and arches.
 resolve_memo() {
 	local rec arch
 	local -A vs=() as=()
@@ -522,9 +521,18 @@ resolve_memo() {
 		vs[${rec%%/*}]=1
 		[ "$arch" = - ] || as[$arch]=1
 	done <"$1"
-	run_memo_fill plan_commit "${!vs[@]}"
-	run_memo_fill plan_tree "${!vs[@]}"
-	run_memo_fill config_key "${!as[@]}" "${STATIC_ARCH:-x86_64}"
+	run_memo_plan "${!vs[*]}" "${!as[*]}"
+}
+
+# job_fields: the job line read into the array _j_f, as _j_lane and
+# _j_arch (empty for "-") and _j_args (the job's arguments: REC STEP
+# NEEDS STOPS ARG...).  Fails for a fold, which has no key.
+job_fields() {
+	_j_lane=${_j_f[2]} _j_arch=${_j_f[3]}
+	_j_args=("${_j_f[@]:4}")
+	[ "$_j_lane" != - ] || _j_lane=""
+	[ "$_j_arch" != - ] || _j_arch=""
+	case ${_j_args[4]:-} in --fold | --fold-worst) return 1 ;; esac
 }
 
 # job.sh --keys JOBLIST: every job's key as the resolver takes it (in a
@@ -540,11 +548,7 @@ if [ "${1:-}" = --keys ]; then
 	memo_setup
 	resolve_memo "$_j_list"
 	while IFS=$'\t' read -r -a _j_f; do
-		_j_lane=${_j_f[2]} _j_arch=${_j_f[3]}
-		_j_args=("${_j_f[@]:4}")
-		[ "$_j_lane" != - ] || _j_lane=""
-		[ "$_j_arch" != - ] || _j_arch=""
-		case ${_j_args[4]:-} in --fold | --fold-worst) continue ;; esac
+		job_fields || continue
 		step_key /dev/null "${_j_args[@]}"
 		printf '%s\t%s\t%s\n' "${_j_f[0]}" "$_j_krc" "$_j_key"
 	done <"$_j_list"
@@ -597,14 +601,8 @@ if [ "${1:-}" = --resolve ]; then
 		for _j_p in ${_j_f[1]}; do
 			[ -z "${_j_left[$_j_p]:-}" ] || { _j_left[$_j_rec]=1; continue 2; }
 		done
-		_j_lane=${_j_f[2]} _j_arch=${_j_f[3]}
-		_j_args=("${_j_f[@]:4}")
-		[ "$_j_lane" != - ] || _j_lane=""
-		[ "$_j_arch" != - ] || _j_arch=""
 		_j_key="" _j_krc=0
-		case ${_j_args[4]:-} in
-		--fold | --fold-worst) ;;
-		*)
+		if job_fields; then
 			# The lib files and step scripts cannot change within
 			# the few seconds of a resolve: hashed once per step.
 			if [ -z "${_j_code[${_j_args[1]}]:-}" ]; then
@@ -612,8 +610,7 @@ if [ "${1:-}" = --resolve ]; then
 				_j_code[${_j_args[1]}]=$(code_hash)
 			fi
 			step_key /dev/null "${_j_args[@]}"
-			;;
-		esac
+		fi
 		set +e
 		# shellcheck disable=SC2030,SC2031 # LANE and JOB_ARCH: this job's only
 		(

@@ -140,9 +140,10 @@ hash_string() {
 # ---- a resolve's answers ----------------------------------------------------
 # RUN_MEMO["FUNCTION ARGS"]: FUNCTION's answer for ARGS, for the functions
 # nearly every step's `--key` calls (plan_commit, plan_tree, config_key).
-# job.sh --resolve fills it once (run_memo_fill) before it takes its jobs'
-# keys in subshells, which inherit it; a step sourcing lib.sh again keeps
-# it.  The files those answers hash cannot change within the seconds of a
+# check-series' plan fills it (run_memo_plan) and hands it to job.sh in
+# JOB_MEMO/run-memo; job.sh fills it itself when run alone.  job.sh takes
+# its jobs' keys in subshells, which inherit it; a step sourcing lib.sh
+# again keeps it.  The files those answers hash cannot change within the seconds of a
 # resolve (the same holds for job.sh's code_hash).  Empty anywhere else:
 # every other caller computes.
 declare -gA RUN_MEMO
@@ -158,6 +159,22 @@ run_memo_fill() {
 		out=$("$fn" $a 2>/dev/null) && RUN_MEMO["$fn $a"]=$out
 	done
 	return 0
+}
+
+# run_memo_plan "VARIANT..." "ARCH...": the plan's answers in RUN_MEMO:
+# each variant's commit and tree (a tree only when its patches apply: the
+# "none" of one that does not is asked again, to say why) and each arch's
+# config key, the static checks' arch's too.
+run_memo_plan() {
+	local v t
+	# shellcheck disable=SC2086 # words
+	run_memo_fill plan_commit $1
+	for v in $1; do
+		t=$(plan_tree "$v")
+		[ "$t" = none ] || RUN_MEMO[plan_tree $v]=$t
+	done
+	# shellcheck disable=SC2086 # words
+	run_memo_fill config_key $2 "${STATIC_ARCH:-x86_64}"
 }
 
 # ---- the rest, split by concern ------------------------------------------------

@@ -16,8 +16,9 @@
 #                          output that holds the findings to RAW, logs the
 #                          rest; returns the tool's exit status
 # and may define, when the tool checks one file the way it checks them all:
-#   static_tool_run_files RAW FILE...   the same, on those files only
-#                          (kbuild's single-object targets)
+#   static_tool_run_files RAW OBJECT... the same, on those files only:
+#                          kbuild's single-object targets, fs/fuse/FILE.o
+#                          for each changed fs/fuse/FILE.c
 #   STATIC_WHAT_FILES      that command, for logs
 # and ends with: static_main "$@".
 #
@@ -195,18 +196,18 @@ static_changed_files() {
 	[ $n -gt 0 ]
 }
 
-# static_file_findings BASE_TXT BASE_TREE REF LABEL CONFIG KEY FILE...: the
-# findings of REF's tree in $VARIANT_DIR/TOOL-LABEL.txt (and .raw: the
-# files' own outputs): the base's (BASE_TXT, of BASE_TREE) with FILEs'
+# static_file_findings BASE_TXT BASE_TREE REF LABEL CONFIG CFGSUM KEY FILE...:
+# the findings of REF's tree in $VARIANT_DIR/TOOL-LABEL.txt (and .raw:
+# the files' own outputs): the base's (BASE_TXT, of BASE_TREE) with FILEs'
 # findings taken again, each file's kept in the cache by the base tree,
-# its path and its blob in REF.  Returns like static_findings_of.
+# its path and its blob in REF (and CONFIG's sum CFGSUM and KEY, as the
+# tree's).  Returns like static_findings_of.
 static_file_findings() {
-	local base_txt=$1 btree=$2 ref=$3 label=$4 cfg=$5 key=$6 f blob cfgsum missing=() rc=0 t0
+	local base_txt=$1 btree=$2 ref=$3 label=$4 cfg=$5 cfgsum=$6 key=$7 f blob missing=() rc=0 t0
 	local raw=$VARIANT_DIR/$STATIC_TOOL-$label.raw txt=$VARIANT_DIR/$STATIC_TOOL-$label.txt
 	local dir=$CACHE_DIR/static/$STATIC_TOOL/file own=$VARIANT_DIR/$STATIC_TOOL-$label.files
 	local -A found=()
-	shift 6
-	cfgsum=$(sha256sum <"$cfg" | cut -c1-16)
+	shift 7
 	for f in "$@"; do
 		blob=$(tgit rev-parse -q --verify "$ref:$f") || { echo "no $f in $ref" >"$raw"; return 125; }
 		found[$f]=$dir/$(hash_string "$btree $f $blob $cfgsum $key").txt
@@ -222,7 +223,7 @@ static_file_findings() {
 		static_prepare "$cfg" || { echo "could not configure/prepare $KBUILD_OUT (log: $VARIANT_DIR/$STATIC_TOOL-prepare.log)" >"$raw"; return 125; }
 		t0=$(date +%s%N)
 		echo "== $label: ${STATIC_WHAT_FILES:-$STATIC_WHAT} on ${missing[*]} only: tree $(tgit rev-parse --short=12 "$ref^{tree}") differs from the base's in these files"
-		static_tool_run_files "$raw" "${missing[@]}" || rc=$?
+		static_tool_run_files "$raw" "${missing[@]/%.c/.o}" || rc=$?
 		echo "$label done in $(elapsed_since "$t0")s"
 		static_normalise "$raw" "$(source_dir)" "$KBUILD_OUT" >"$txt"
 		static_filter "$txt"
@@ -276,7 +277,7 @@ static_findings_of() {
 		files=$(static_changed_files "$base_ref" "$ref"); then
 		btree=$(tgit rev-parse "$base_ref^{tree}")
 		mapfile -t fl <<<"$files"
-		static_file_findings "$base_txt" "$btree" "$ref" "$label" "$cfg" "$key" "${fl[@]}" || rc=$?
+		static_file_findings "$base_txt" "$btree" "$ref" "$label" "$cfg" "$cfgsum" "$key" "${fl[@]}" || rc=$?
 		[ $rc != 125 ] || return 125
 	else
 		(lane_checkout "$ref") >"$raw" 2>&1 || return 125

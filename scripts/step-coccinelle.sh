@@ -41,21 +41,20 @@ static_tool_run() {
 	return $rc
 }
 
-# static_tool_run_files RAW FILE...: the same on those .c files alone:
+# static_tool_run_files RAW OBJECT...: the same on those objects alone:
 # coccicheck's way for single files (Documentation/dev-tools/coccinelle.rst:
 # `make C=1 CHECK=scripts/coccicheck FILE.o`), each object removed first so
 # that make compiles it, and so checks it (C=2 would check the objects
 # `prepare` makes too).  Each .cocci script is one spatch per file then:
 # ~70 s for inode.c, as much as ~6 files in the directory mode.
 static_tool_run_files() {
-	local raw=$1 f objs=() rc=0
+	local raw=$1 rc=0
 	shift
 	require_tool spatch coccinelle
 	require_tool ocamlopt ocaml
-	for f in "$@"; do objs+=("${f%.c}.o"); done
 	echo "(findings: $raw)"
-	for f in "${objs[@]}"; do rm -f "$KBUILD_OUT/$f"; done
-	kmake C=1 CHECK="$(source_dir)/scripts/coccicheck" MODE=report "${objs[@]}" >"$raw" 2>"$raw.err" || rc=$?
+	rm -f "${@/#/$KBUILD_OUT/}"
+	kmake C=1 CHECK="$(source_dir)/scripts/coccicheck" MODE=report "$@" >"$raw" 2>"$raw.err" || rc=$?
 	cat "$raw.err" >&2
 	return $rc
 }

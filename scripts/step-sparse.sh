@@ -32,17 +32,15 @@ static_tool_run() {
 	kmake $(make_jobs "$STATIC_JOBS") C=2 fs/fuse/ 2>"$1"
 }
 
-# static_tool_run_files RAW FILE...: the same on those .c files alone
-# (kbuild's single-object targets; C=2 checks them whether or not make
-# rebuilds them).
+# static_tool_run_files RAW OBJECT...: the same on those objects alone
+# (C=2 checks them whether or not make rebuilds them).
 static_tool_run_files() {
-	local raw=$1 f objs=()
+	local raw=$1
 	shift
 	require_tool sparse sparse
-	for f in "$@"; do objs+=("${f%.c}.o"); done
 	echo "(findings: $raw)"
 	# shellcheck disable=SC2046 # make_jobs is one word or none
-	kmake $(make_jobs "$STATIC_JOBS") C=2 "${objs[@]}" 2>"$raw"
+	kmake $(make_jobs "$STATIC_JOBS") C=2 "$@" 2>"$raw"
 }
 
 static_main "$@"

@@ -33,16 +33,15 @@ static_tool_run() {
 	kmake $(make_jobs "$STATIC_JOBS") W=1 fs/fuse/ 2>"$1"
 }
 
-# static_tool_run_files RAW FILE...: the same on those .c files alone
-# (kbuild's single-object targets), each compiled again.
+# static_tool_run_files RAW OBJECT...: the same on those objects alone,
+# each compiled again.
 static_tool_run_files() {
-	local raw=$1 f objs=()
+	local raw=$1
 	shift
-	for f in "$@"; do objs+=("${f%.c}.o"); done
 	echo "(findings: $raw)"
-	for f in "${objs[@]}"; do rm -f "$KBUILD_OUT/$f"; done
+	rm -f "${@/#/$KBUILD_OUT/}"
 	# shellcheck disable=SC2046 # make_jobs is one word or none
-	kmake $(make_jobs "$STATIC_JOBS") W=1 "${objs[@]}" 2>"$raw"
+	kmake $(make_jobs "$STATIC_JOBS") W=1 "$@" 2>"$raw"
 }
 
 static_main "$@"

@@ -68,7 +68,7 @@ test_expect_success 'equivalence on 6.1: one moved line against Debian'"'"'s shi
 	test_grep "^\+	fi->submount_lookup = NULL;" "$RESULTS_ROOT/latest/v5/equivalence.log"
 '
 test_expect_success 'a warm re-run redoes nothing: every verdict comes from the cache' '
-	start=$SECONDS && bash "$CS" >out 2>&1 && [ $((SECONDS - start)) -lt 60 ] &&
+	bash "$CS" >out 2>&1 &&
 	jq -e "all(.results[] | select(.verdict != \"n/a\"); .cached)" "$RESULTS_ROOT/latest/summary.json"
 '
 test_expect_success 'each key the resolver takes (plan answers and probes asked once) is the one a bash of its own prints' '
