@@ -4,8 +4,10 @@
 # base's files; both must give the same files.  Records the variant commit
 # as refs/tags/check-series/variant/VARIANT and its tree ids as facts, and
 # checks that it is the tree every other job uses: the plan's (lib.sh
-# plan_commit, git apply in a scratch index).  Apply jobs use the target's
-# own checkout, one after another.
+# plan_commit, git apply in a scratch index).  git am runs in a worktree
+# of the job's own holding only the files the patches touch (sparse): a
+# kernel tree's ~80k files are neither checked out nor stat'ed, the
+# target's own checkout is left alone, and apply jobs run side by side.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -29,20 +31,37 @@ summary() { echo "$*" >"$STEP_SUMMARY"; }
 dir=$(target_dir)
 
 echo "== git am on $base ($(tgit rev-parse --short=12 "$(base_ref "$base")"))"
-tgit am --abort >/dev/null 2>&1 || true
-tgit checkout -q -f --detach "$(base_ref "$base")"
+commit=$(tgit rev-parse "$(base_ref "$base")^{commit}")
+touched=()
+if [ ${#files[@]} != 0 ]; then
+	mapfile -t touched < <(patch_paths "${files[@]}")
+	mkdir -p "$CACHE_DIR/work"
+	wt=$(mktemp -d "$CACHE_DIR/work/apply.XXXXXX")
+	# Gone however the job ends; git's record of it too.
+	trap 'tgit worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"; tgit worktree prune' EXIT
+	tgit worktree add -q --no-checkout --detach "$wt" "$commit"
+	# The sparse patterns are the worktree's own; core.sparseCheckout
+	# is given to the one command that checks out, so the target's
+	# config stays as it is.  Patterns are gitignore's: special
+	# characters escaped.
+	sparse=$(git -C "$wt" rev-parse --path-format=absolute --git-path info/sparse-checkout)
+	mkdir -p "$(dirname "$sparse")"
+	printf '%s\n' "${touched[@]}" | sed 's/[][*?!#\\ ]/\\&/g; s|^|/|' >"$sparse"
+	git -C "$wt" -c core.sparseCheckout=true read-tree -mu HEAD
+	echo "(in $wt: the ${#touched[@]} file(s) the patches touch)"
+fi
 for f in ${files[@]+"${files[@]}"}; do
 	echo "git am $(realpath --relative-to="$PROJECT_DIR" "$f")"
 	rc=0
-	out=$(git_am_or_abort "$dir" --committer-date-is-author-date "$f" 2>&1) || rc=$?
+	out=$(git_am_or_abort "$wt" --committer-date-is-author-date "$f" 2>&1) || rc=$?
 	echo "$out"
 	if [ $rc != 0 ]; then
 		why=$(grep -m1 -E '^error: patch failed|^error:' <<<"$out" || true)
 		summary "$(basename "$f") does not apply on $base: ${why#error: }"
 		exit 1
 	fi
+	commit=$(git -C "$wt" rev-parse HEAD)
 done
-commit=$(tgit rev-parse HEAD)
 planned=$(plan_tree "$v")
 if [ "$planned" != "$(tgit rev-parse "$commit^{tree}")" ]; then
 	summary "git am gives tree $(tgit rev-parse --short=12 "$commit^{tree}"), the plan (git apply) ${planned:0:12}: the other steps would check another tree"
@@ -65,7 +84,6 @@ echo "== quilt push -a on $base's files"
 q=$VARIANT_DIR/quilt
 rm -rf "$q"
 mkdir -p "$q/tree" "$q/patches"
-mapfile -t touched < <(grep -h '^diff --git a/' "${files[@]}" | awk '{ print substr($3, 3) }' | sort -u)
 # Files a patch creates are not in the base: archive only those that are.
 mapfile -t existing < <(tgit ls-tree -r --name-only "$(base_ref "$base")" -- "${touched[@]}")
 [ ${#existing[@]} = 0 ] || tgit archive "$(base_ref "$base")" -- "${existing[@]}" | tar -x -C "$q/tree"

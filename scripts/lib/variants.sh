@@ -54,6 +54,12 @@ variant_patches() {
 	}
 }
 
+# patch_paths FILE...: the paths the patch files touch (both sides of a
+# rename), one a line, sorted.
+patch_paths() {
+	grep -h '^diff --git a/' "$@" | awk '{ print substr($3, 3); print substr($4, 3) }' | sort -u
+}
+
 # patch_is_fault NAME: whether the variants file names a fault planted for
 # a test-only variant (faults/FILE), not a patch of the series.
 patch_is_fault() {
