@@ -26,16 +26,19 @@
 #   warm          the same again, nothing changed
 #   edit-message  one line of 0001's commit message edited
 #   ref-b         reference (b): the rebuild the code edit below causes,
-#                 alone: STEPS=build VARIANTS=incremental (the variant
-#                 0001 makes; see "by their role" below) JOBS=1 with the
-#                 edited 0001 (both arches, one after the other), run on a
+#                 alone: STEPS=build JOBS=1 with the edited 0001 for every
+#                 variant whose patches include 0001 (incremental, the
+#                 variant 0001 makes, see "by their role" below, and a
+#                 test-only variant planted on it), both arches, one
+#                 after the other, run on a
 #                 copy of the cache and ccache that is then thrown away, so
 #                 that edit-code starts from the very state ref-b started
 #                 from (same build directories, ccache without the edited
 #                 objects).  The reference is its build jobs' time.
 #   edit-code     the line 0001 adds moved up one (on top of the message
-#                 edit): a new tree for incremental, both arches rebuilt
-#                 and booted, static checks of fs/fuse.  v5's equivalence
+#                 edit): a new tree for every variant with 0001, both
+#                 arches rebuilt and booted, static checks of the changed
+#                 file.  v5's equivalence
 #                 FAILs, as it must (incremental no longer equals v5): the
 #                 one FAIL expected.
 #   scale-*       boots only, kernels cached: STEPS=boot with REPEAT=1, 5,
@@ -347,7 +350,7 @@ report() {
 		echo "  (\`JOBS=1 STEPS=build\`, empty cache and ccache): ${refa:-?} s of builds ($(compiled ref-a) C files"
 		echo "  compiled; the run's wall, with the target's extraction: $(wall ref-a) s). The cold run compiled $(compiled cold)."
 		echo "- Reference (b): the rebuild of 0001's code edit, both arches one after the other"
-		echo "  (\`JOBS=1 STEPS=build\` of the edited variant, on a copy of the cache thrown away after): ${refb:-?} s"
+		echo "  (\`JOBS=1 STEPS=build VARIANTS=$(knob ref-b VARIANTS)\`: every variant with 0001, on a copy of the cache thrown away after): ${refb:-?} s"
 		echo "  ($(compiled ref-b) C files compiled; edit-code, from the same state, compiled $(compiled edit-code))."
 		echo "- Busy cores: /proc/stat's \"cpu\" line before and after the run, (user+nice+system+irq+softirq+steal) / total"
 		echo "  × nproc: the whole machine, so anything else running counts too (see the load at start)."
@@ -436,6 +439,11 @@ for f in "$D/patches-message/$p0001" "$D/patches-message/stable-6.1/$p0001"; do
 done
 [ ${#edited[@]} -gt 0 ] || die "0001's message no longer starts 'When introduced, the submount lookup': update bench.sh's edit"
 cp -r "$D/patches-message" "$D/patches-code"
+# Every variant with 0001: the trees the code edit changes, the kernels it rebuilds.
+# (BENCH_QUICK runs the edited variant alone.)
+with0001=$edit
+[ "${BENCH_QUICK:-0}" = 1 ] ||
+	with0001=$(for v in $(variant_names); do variant_patches "$v" | grep -qxF "$p0001" && echo "$v"; done | paste -sd, -)
 # The code edit: the line 0001 adds goes up one, before spin_lock_init.
 for f in "${edited[@]}"; do
 	/usr/bin/python3 - "$D/patches-code/$f" <<'PY' || die "0001's hunk no longer adds its line after spin_lock_init: update bench.sh's code edit"
@@ -585,8 +593,8 @@ measure() {
 		return 1
 	fi
 	note "[$(clock)] a copy of the cache for ref-b made in $(elapsed_since "$t0") s ($(du -sh "$CACHE_DIR" | cut -f1))"
-	run ref-b - "reference (b): the rebuild 0001's code edit causes, both arches, one after the other" \
-		STEPS=build VARIANTS="$edit" JOBS=1 PATCHES_DIR="$D/patches-code" || { back; return 1; }
+	run ref-b - "reference (b): the rebuild 0001's code edit causes (every variant with 0001), both arches, one after the other" \
+		STEPS=build VARIANTS="$with0001" JOBS=1 PATCHES_DIR="$D/patches-code" || { back; return 1; }
 	back
 	run edit-code "$twin/equivalence" "one line of 0001's code moved (after the message edit)" PATCHES_DIR="$D/patches-code" || return 1
 	for archs in "${arch_sets[@]}"; do

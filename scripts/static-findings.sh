@@ -317,14 +317,18 @@ static_main() {
 	local v=${2:-${1:-}} base vtree btree key cfg rc nb nv nn ng first
 	base=$(variant_base "$v")
 	if [ "${1:-}" = --key ]; then
-		# No patches: the variant is its base, nothing can be new.
-		[ -n "$(variant_patches "$v")" ] || exit "$KEY_NA"
+		# No patches: the variant is its base, nothing can be new.  A
+		# planted fault: a test-only variant, whose code is no one's
+		# to mail; the series' own patches are checked in the
+		# variants that carry them.
+		variant_is_mailed "$v" || exit "$KEY_NA"
 		echo "$(target_id) $STATIC_ARCH $(static_inputs "$v")"
 		exit 0
 	fi
 	summary() { echo "$*" >"$STEP_SUMMARY"; }
 	read -r vtree btree key < <(static_inputs "$v")
 	[ -n "$(variant_patches "$v")" ] || { summary "no patches: the variant is its base"; exit "$STEP_SKIP"; }
+	variant_is_mailed "$v" || { summary "a planted fault: a test-only variant, not the series' code"; exit "$STEP_SKIP"; }
 	[ "$vtree" != none ] || { summary "no tree: $(plan_commit "$v" 2>&1 >/dev/null | tail -n 1)"; exit "$STEP_FAIL"; }
 	require_tool "${CROSS_COMPILE:-}gcc" gcc
 	require_tool flex flex

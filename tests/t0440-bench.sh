@@ -233,7 +233,7 @@ test_expect_success 'measure (stand-in check-series): the runs in order, with th
 	cold STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches
 	warm STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches
 	edit-message STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches-message
-	ref-b STEPS=build JOBS=1 REPEAT= ARCHS= VARIANTS=incremental PATCHES=patches-code
+	ref-b STEPS=build JOBS=1 REPEAT= ARCHS= VARIANTS=incremental,fault-leak PATCHES=patches-code
 	edit-code STEPS= JOBS= REPEAT= ARCHS= VARIANTS= PATCHES=patches-code
 	scale-x86_64-r1-default STEPS=boot JOBS= REPEAT=1 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
 	scale-x86_64-r1-jobs1 STEPS=boot JOBS=1 REPEAT=1 ARCHS=x86_64 VARIANTS=@ALL@ PATCHES=patches
