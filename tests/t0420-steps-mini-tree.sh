@@ -25,6 +25,7 @@ v5           v4-reverted  v5-0002-mini.patch  incremental  fuse_evict=PASS
 v5-wrong     v4-reverted  v5-0003-wrong.patch incremental  fuse_evict=PASS
 stale        v4           0004-stale.patch    -            fuse_evict=PASS
 noisy        v4           0005-noisy.patch    -            fuse_evict=PASS
+planted      v4           0001-mini.patch,faults/planted.patch  -  fuse_evict=FAIL
 EOF
 
 # checkpatch: reports "TYPE FILE" per line of PATCH.findings as CHECKs.
@@ -92,13 +93,16 @@ static_tool_run() {
 }
 EOF
 
-test_expect_success 'apply: git am and quilt push -a agree, the variant ref is made' '
-	. "$FUNCS" && step apply incremental &&
+test_expect_success 'apply: git am and quilt push -a agree, the variant ref is made; the target'"'"'s checkout is left alone' '
+	. "$FUNCS" && head=$(git -C "$T" rev-parse HEAD) && git -C "$T" status --porcelain >before &&
+	step apply incremental &&
 	test "$(cat rc)" = 0 &&
 	test_grep "^1 patch\(es\) applied by git am and quilt push -a, same result: " summary &&
-	test "$(git -C "$T" rev-parse refs/tags/check-series/variant/incremental:fs/fuse/inode.c)" = \
-		"$(git hash-object "$T/fs/fuse/inode.c")" &&
-	test_grep "^tree=$(git -C "$T" rev-parse refs/tags/check-series/variant/incremental^{tree})$" vd/facts
+	git -C "$T" diff --stat "$head" refs/tags/check-series/variant/incremental >stat &&
+	test_grep "^ fs/fuse/inode.c " stat && test "$(wc -l <stat)" = 2 &&
+	test_grep "^tree=$(git -C "$T" rev-parse refs/tags/check-series/variant/incremental^{tree})$" vd/facts &&
+	test "$(git -C "$T" rev-parse HEAD)" = "$head" && git -C "$T" status --porcelain >after && test_cmp before after &&
+	test "$(git -C "$T" worktree list | wc -l)" = 1 && test_grep "in .*/work/apply\.[^ ]*: the 1 file\(s\) the patches touch" log
 '
 
 test_expect_success 'apply: a quilt that gives other files than git am fails the step' '
@@ -152,6 +156,14 @@ test_expect_success 'equivalence: a tree that differs from Debian s by more than
 	step equivalence v5 &&
 	test "$(cat rc)" = 1 &&
 	test_grep "^fs/fuse differs from Debian.s by more than one moved line" summary
+'
+
+test_expect_success 'static steps: not applicable (--key exits 6) without patches or with a planted fault' '
+	for v in control planted incremental; do
+		rc=0 && bash "$PROJECT_DIR/scripts/step-w1.sh" --key "$v" >/dev/null 2>&1 || rc=$? &&
+		echo "$v $rc" || return 1
+	done >actual &&
+	printf "control 6\nplanted 6\nincremental 0\n" >expect && test_cmp expect actual
 '
 
 test_expect_success 'equivalence: not applicable (--key exits 6) without same-as' '
