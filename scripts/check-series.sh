@@ -196,8 +196,8 @@ for v in "${variants[@]}"; do
 		stops=$_stops
 		case $step in
 		apply)
-			# In the target's own checkout, one variant after another.
-			lane_rule apply "$v/apply" "" "" "$v/apply" apply - - "$v"
+			# In a worktree of the job's own: side by side.
+			rule "$v/apply" "" "" "" "" "$v/apply" apply - - "$v"
 			all+=("$v/apply")
 			;;
 		checkpatch)

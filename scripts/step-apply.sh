@@ -35,8 +35,8 @@ commit=$(tgit rev-parse "$(base_ref "$base")^{commit}")
 touched=()
 if [ ${#files[@]} != 0 ]; then
 	mapfile -t touched < <(patch_paths "${files[@]}")
-	mkdir -p "$CACHE_DIR/work"
-	wt=$(mktemp -d "$CACHE_DIR/work/apply.XXXXXX")
+	mkdir -p "$CACHE_DIR/work/$(target_id)"
+	wt=$(mktemp -d "$CACHE_DIR/work/$(target_id)/apply.XXXXXX")
 	# Gone however the job ends; git's record of it too.
 	trap 'tgit worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"; tgit worktree prune' EXIT
 	tgit worktree add -q --no-checkout --detach "$wt" "$commit"
