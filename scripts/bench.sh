@@ -325,13 +325,13 @@ timeline() {
 
 # report OUT: the report from $D.
 report() {
-	local out=$1 tmp nproc refa refb n
+	local out=$1 tmp nproc refa refb n commit
 	nproc=$(meta nproc)
 	nproc=${nproc:-$(nproc)}
 	[ -f "$D/runs.tsv" ] || die "no $D/runs.tsv: not a bench directory (run bench.sh first)"
 	while IFS=$'\t' read -r n _; do PROB[$n]=$(problems "$n"); done <"$D/runs.tsv"
 	tmp=$out.tmp.$$
-	refa=$(build_seconds ref-a) refb=$(build_seconds ref-b)
+	refa=$(build_seconds ref-a) refb=$(build_seconds ref-b) commit=$(meta commit)
 	{
 		echo "# make check-series timings"
 		echo
@@ -341,7 +341,7 @@ report() {
 			echo
 		fi
 		echo "Measured by \`make bench\` ($(meta date), $nproc cores, $(meta cpu), $(meta machine), Linux $(meta kernel);"
-		echo "target $(meta target), arches $(meta arches); scaling variants: $(meta scaling_variants)); the bench took $(meta seconds) s$(awk -v s="$(meta seconds)" 'BEGIN { if (s >= 60) printf " (%d h %02d min)", s / 3600, s % 3600 / 60 }')."
+		echo "target $(meta target), arches $(meta arches); scaling variants: $(meta scaling_variants)${commit:+; commit $commit}); the bench took $(meta seconds) s$(awk -v s="$(meta seconds)" 'BEGIN { if (s >= 60) printf " (%d h %02d min)", s / 3600, s % 3600 / 60 }')."
 		echo "Every ratio's reference was measured in this same bench, alone (issue 13, \"Goals\")."
 		echo
 		goals "$nproc"
@@ -469,6 +469,8 @@ t_bench=$(date +%s%N)
 	echo "target=$(target_id)"
 	echo "arches=${arch_sets[*]: -1}"
 	echo "scaling_variants=$scaling_variants"
+	# The code measured: its commit, "+" when the worktree had changes.
+	echo "commit=$(git -C "$PROJECT_DIR" rev-parse --short=12 HEAD 2>/dev/null || echo "?")$(git -C "$PROJECT_DIR" status --porcelain -uno 2>/dev/null | grep -q . && echo +)"
 } >"$D/meta"
 : >"$D/runs.tsv"
 

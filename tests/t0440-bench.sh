@@ -254,6 +254,7 @@ test_expect_success 'measure (stand-in check-series): the runs in order, with th
 	test_cmp exp calls &&
 	test_grep "^\| one-line code edit of 0001: wall ≤ 1.5 × reference \(b\) \| [0-9.]+ s / 100.0 s = [0-9.]+ \| met \|$" m1.out/results.md &&
 	test_grep "\] done: .*m1.out/results.md$" m1.stderr &&
+	test_grep "; commit [0-9a-f]{12}\+?\); the bench took " m1.out/results.md &&
 	test_grep "\] edit-code: [0-9.]+ s, exit 1, " m1.stderr
 '
 
