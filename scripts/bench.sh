@@ -443,7 +443,7 @@ cp -r "$D/patches-message" "$D/patches-code"
 # (BENCH_QUICK runs the edited variant alone.)
 with0001=$edit
 [ "${BENCH_QUICK:-0}" = 1 ] ||
-	with0001=$(for v in $(variant_names); do variant_patches "$v" | grep -qxF "$p0001" && echo "$v"; done | paste -sd, -)
+	with0001=$(variants_with_patch "$p0001" | paste -sd, -)
 # The code edit: the line 0001 adds goes up one, before spin_lock_init.
 for f in "${edited[@]}"; do
 	/usr/bin/python3 - "$D/patches-code/$f" <<'PY' || die "0001's hunk no longer adds its line after spin_lock_init: update bench.sh's code edit"

@@ -184,10 +184,9 @@ step_end
 
 # ---- the scratch clone, b4 prep branch ----------------------------------------
 
+v=$(variants_with_patch "${names[0]}")
 first_base=""
-for v in $(variant_names); do
-	if variant_patches "$v" | grep -qxF "${names[0]}"; then first_base=$(variant_base "$v") && break; fi
-done
+[ -z "$v" ] || first_base=$(variant_base "${v%%$'\n'*}")
 step_begin "b4 prep branch on $first_base in a scratch clone of $(target_kind) ($target)"
 clone=$work/tree
 git clone -q --shared --no-checkout "$target" "$clone"
@@ -293,8 +292,7 @@ for i in "${!files[@]}"; do
 	# Not a stack: an alternative.  Its variant must be same-as one whose
 	# patches are already on the branch (the variants file says so).
 	alt=""
-	for v in $(variant_names); do
-		variant_patches "$v" | grep -qxF "${names[$i]}" || continue
+	for v in $(variants_with_patch "${names[$i]}"); do
 		s=$(variant_same_as "$v")
 		[ "$s" != - ] && [ -n "$(variant_patches "$s")" ] && alt=$s
 	done
@@ -357,8 +355,8 @@ step_end
 # an empty commit; each alternative's own diffstat (from its file) instead.
 : >"$work/diffstat"
 for i in "${!files[@]}"; do
-	v=""
-	for w in $(variant_names); do variant_patches "$w" | grep -qxF "${names[$i]}" && v=$w && break; done
+	v=$(variants_with_patch "${names[$i]}")
+	v=${v%%$'\n'*}
 	{
 		[ "$i" = 0 ] || echo
 		echo "$((i + 1))/${#files[@]} ($v, on $(variant_base "$v")):"

@@ -25,6 +25,14 @@ test_expect_success 'base, patches, same-as and expectations of a variant' "
 	[ \"\$(variant_same_as gamma)\" = beta ] &&
 	variant_expect alpha >out && printf 't1 FAIL\nt2 FAIL\n' >exp && test_cmp exp out
 "
+test_expect_success 'the variants carrying a patch: whole names, in file order' "
+	$(lib)
+	variants_with_patch a.patch >out && printf 'beta\ndelta\n' >exp && test_cmp exp out &&
+	[ \"\$(variants_with_patch c.patch)\" = gamma ] &&
+	[ -z \"\$(variants_with_patch .patch)\" ] &&
+	[ -z \"\$(variants_with_patch x.patch)\" ] &&
+	[ -z \"\$(variants_with_patch -)\" ]
+"
 test_expect_success 'TEST=FAIL:CLASS: the verdict alone for every reader, the class on its own' "
 	$(lib)
 	variant_expect delta >out && printf 't1 PASS\nt3 FAIL\n' >exp && test_cmp exp out &&

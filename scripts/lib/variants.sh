@@ -54,6 +54,18 @@ variant_patches() {
 	}
 }
 
+# variants_with_patch NAME: the variants whose patches include NAME, one a
+# line, in the variants file's order.
+variants_with_patch() {
+	_variants_read
+	local v f
+	for v in "${_V_NAMES[@]}"; do
+		read -r -a f <<<"${_V_LINE[$v]}"
+		[ "${f[2]:--}" != - ] || continue
+		case ",${f[2]}," in *",$1,"*) echo "$v" ;; esac
+	done
+}
+
 # patch_paths FILE...: the paths the patch files touch (both sides of a
 # rename), one a line, sorted.
 patch_paths() {
