@@ -49,16 +49,14 @@
 # For each run, the busy share of all cores from /proc/stat's "cpu" line,
 # sampled before and after: (user+nice+system+irq+softirq+steal) / total.
 #
-# How long, on the 2-core machine this is written for (estimated from
-# single runs, not from a whole bench): ref-a ~10 min, cold ~15 min, warm
-# and message edit < 1 min, the copy of the cache ~3 min, ref-b and
-# edit-code ~5 min, and the scaling runs ~2.75 h: each REPEAT boots 4
-# variants x 3 tests, ~24 s of boots per variant on x86_64 and ~14 s on
-# arm64 one at a time, REPEAT 1+5+20, with ARCHS=x86_64 and then both,
-# with JOBS=1 and at about 0.55 of that with the default JOBS.  About
-# 3.5 h in all.  BENCH_SCALING_VARIANTS=incremental boots one variant:
-# ~45 min of scaling, ~1.5 h in all.  BENCH_QUICK=1: ~25 min (two cold
-# x86_64 kernel builds of ~5 min each are most of it).
+# How long, on the 2-core machine this is written for (measured by the
+# whole bench of 2026-11-30, bench/results.md): ref-a ~25 min, cold
+# ~35 min, warm and message edit < 1 min, the copies of the cache ~7 min,
+# ref-b and edit-code ~4 min: ~71 min before the scaling runs.  Those take
+# ~54 min per variant they boot (REPEAT 1+5+20, ARCHS=x86_64 and then
+# both, JOBS=1 and the default).  BENCH_SCALING_VARIANTS=incremental:
+# ~2 h 05 min in all; every variant: ~4 h 45 min.  BENCH_QUICK=1: ~25 min
+# (two cold x86_64 kernel builds are most of it).
 #
 #   bench.sh                     measure, then write the report
 #   bench.sh --report DIR [OUT]  the report alone, from a bench directory
@@ -577,8 +575,8 @@ measure() {
 	if [ "${BENCH_QUICK:-0}" = 1 ]; then
 		note "[$(clock)] BENCH_QUICK=1: about 25 min on 2 cores; bench directory $D"
 	else
-		# ~45 min, then ~42 min of scaling runs per variant they boot.
-		t0=$((45 + 42 * $(tr ',' '\n' <<<"$scaling_variants" | wc -l)))
+		# ~71 min, then ~54 min of scaling runs per variant they boot.
+		t0=$((71 + 54 * $(tr ',' '\n' <<<"$scaling_variants" | wc -l)))
 		note "[$(clock)] about $((t0 / 60)) h $((t0 % 60)) min on 2 cores (scaling runs of $scaling_variants); bench directory $D"
 	fi
 	run ref-a - "reference (a): every kernel a cold run needs, one build at a time, empty cache and ccache" \
