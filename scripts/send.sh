@@ -192,7 +192,7 @@ clone=$work/tree
 git clone -q --shared --no-checkout "$target" "$clone"
 # Sparse: what get_maintainer.pl checks for a kernel top, scripts/, and the
 # files the patches touch.  Seconds instead of a 1.5 GB checkout.
-mapfile -t touched < <(patch_paths "${files[@]}" | sed 's|^|/|')
+mapfile -t touched < <(patch_sparse_patterns "${files[@]}")
 git -C "$clone" sparse-checkout set --no-cone '/*' '!/*/' /scripts/ /Documentation/Makefile /arch/Kconfig \
 	/drivers/Kconfig /fs/Kconfig /include/linux/kernel.h /init/Kconfig /ipc/Makefile /kernel/Makefile /lib/Kconfig \
 	"${touched[@]}"

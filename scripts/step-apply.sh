@@ -35,18 +35,14 @@ commit=$(tgit rev-parse "$(base_ref "$base")^{commit}")
 touched=()
 if [ ${#files[@]} != 0 ]; then
 	mapfile -t touched < <(patch_paths "${files[@]}")
-	mkdir -p "$CACHE_DIR/work/$(target_id)"
-	wt=$(mktemp -d "$CACHE_DIR/work/$(target_id)/apply.XXXXXX")
-	# Gone however the job ends; git's record of it too.
-	trap 'tgit worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"; tgit worktree prune' EXIT
-	tgit worktree add -q --no-checkout --detach "$wt" "$commit"
+	scratch_worktree apply "$commit"
+	wt=$SCRATCH_WT
 	# The sparse patterns are the worktree's own; core.sparseCheckout
 	# is given to the one command that checks out, so the target's
-	# config stays as it is.  Patterns are gitignore's: special
-	# characters escaped.
+	# config stays as it is.
 	sparse=$(git -C "$wt" rev-parse --path-format=absolute --git-path info/sparse-checkout)
 	mkdir -p "$(dirname "$sparse")"
-	printf '%s\n' "${touched[@]}" | sed 's/[][*?!#\\ ]/\\&/g; s|^|/|' >"$sparse"
+	patch_sparse_patterns "${files[@]}" >"$sparse"
 	git -C "$wt" -c core.sparseCheckout=true read-tree -mu HEAD
 	echo "(in $wt: the ${#touched[@]} file(s) the patches touch)"
 fi

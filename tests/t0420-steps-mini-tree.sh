@@ -105,6 +105,22 @@ test_expect_success 'apply: git am and quilt push -a agree, the variant ref is m
 	test "$(git -C "$T" worktree list | wc -l)" = 1 && test_grep "in .*/work/[^ /]*/apply\.[^ ]*: the 1 file\(s\) the patches touch" log
 '
 
+test_expect_success 'apply: a worktree a killed apply job left is removed by the next apply; one a live job holds is not' '
+	. "$FUNCS" && step apply incremental && test "$(cat rc)" = 0 &&
+	top=$(sed -n "s|^(in \(.*\)/apply\.[^/]*: .*|\1|p" log) && test -d "$top" &&
+	git -C "$T" worktree add -q --detach --no-checkout "$top/apply.killed" HEAD &&
+	git -C "$T" worktree add -q --detach --no-checkout "$top/apply.live" HEAD || return 1
+	# A live apply job: a process holding the lock on its directory.
+	bash -c "exec 9<\"\$1\" && flock 9 && exec sleep 60" _ "$top/apply.live" >/dev/null 2>&1 &
+	holder=$! &&
+	test_when_finished "kill $holder; git -C \"$T\" worktree remove --force \"$top/apply.live\"" &&
+	n=0 && while flock -n "$top/apply.live" true; do n=$((n + 1)) && test $n -lt 100 && sleep 0.1 || return 1; done &&
+	step apply incremental && test "$(cat rc)" = 0 &&
+	test_grep "^removing $top/apply.killed: left by a job that was killed" log &&
+	test ! -e "$top/apply.killed" && test -d "$top/apply.live" &&
+	git -C "$T" worktree list >wts && test_grep_not "/apply.killed " wts && test_grep "/apply.live " wts
+'
+
 test_expect_success 'apply: a quilt that gives other files than git am fails the step' '
 	. "$FUNCS" &&
 	printf "#!/bin/bash\n/usr/bin/quilt \"\$@\" || exit\necho \"/* quilt fuzz */\" >>fs/fuse/inode.c\n" >"$SCRATCH/bin/quilt" &&

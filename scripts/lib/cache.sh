@@ -25,6 +25,38 @@ lane_worktree() {
 	echo "$wt"
 }
 
+# scratch_worktree NAME COMMIT: a worktree of the target at COMMIT, not
+# checked out, for this job alone (apply jobs run side by side); its path
+# in SCRATCH_WT (not printed: the lock below must live in this process).
+# The job holds a flock on the directory while it lives, and an EXIT trap
+# removes it.  A job killed outright (SIGKILL: no trap runs) leaves its
+# worktree behind, unlocked: the next scratch_worktree NAME removes it.
+# Making one and sweeping are under one lock, so a sweep never takes a
+# worktree that is being made.
+scratch_worktree() {
+	local top d fd lock
+	top=$CACHE_DIR/work/$(target_id)
+	mkdir -p "$top"
+	exec {lock}>"$top/.scratch-lock"
+	flock "$lock"
+	for d in "$top/$1".*; do
+		[ -d "$d" ] || continue
+		exec {fd}<"$d"
+		if flock -n "$fd"; then
+			echo "removing $d: left by a job that was killed" >&2
+			rm -rf "$d"
+		fi
+		exec {fd}<&-
+	done
+	SCRATCH_WT=$(mktemp -d "$top/$1.XXXXXX")
+	exec {_SCRATCH_LOCK}<"$SCRATCH_WT"
+	flock "$_SCRATCH_LOCK"
+	exec {lock}>&-
+	trap 'tgit worktree remove --force "$SCRATCH_WT" >/dev/null 2>&1 || rm -rf "$SCRATCH_WT"; tgit worktree prune' EXIT
+	tgit worktree prune
+	tgit worktree add -q --no-checkout --detach "$SCRATCH_WT" "$2"
+}
+
 # source_dir: the source tree kbuild reads: the lane's worktree, or the
 # target itself outside a lane.
 source_dir() {

@@ -72,6 +72,13 @@ patch_paths() {
 	grep -h '^diff --git a/' "$@" | awk '{ print substr($3, 3); print substr($4, 3) }' | sort -u
 }
 
+# patch_sparse_patterns FILE...: patch_paths as sparse-checkout patterns
+# (gitignore's syntax): each anchored at the top, special characters
+# escaped.
+patch_sparse_patterns() {
+	patch_paths "$@" | sed 's/[][*?!#\\ ]/\\&/g; s|^|/|'
+}
+
 # patch_is_fault NAME: whether the variants file names a fault planted for
 # a test-only variant (faults/FILE), not a patch of the series.
 patch_is_fault() {
