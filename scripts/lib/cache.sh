@@ -28,11 +28,12 @@ lane_worktree() {
 # scratch_worktree NAME COMMIT: a worktree of the target at COMMIT, not
 # checked out, for this job alone (apply jobs run side by side); its path
 # in SCRATCH_WT (not printed: the lock below must live in this process).
-# The job holds a flock on the directory while it lives, and an EXIT trap
-# removes it.  A job killed outright (SIGKILL: no trap runs) leaves its
-# worktree behind, unlocked: the next scratch_worktree NAME removes it.
-# Making one and sweeping are under one lock, so a sweep never takes a
-# worktree that is being made.
+# The job holds a flock on the directory while it lives, and its EXIT
+# trap (set here: once per process, replacing any other) removes it.  A
+# job killed outright (SIGKILL: no trap runs) leaves its worktree behind,
+# unlocked: the next scratch_worktree NAME removes it.  Making, sweeping
+# and removing are all under one lock, so a sweep never takes a worktree
+# being made nor races a job removing its own.
 scratch_worktree() {
 	local top d fd lock
 	top=$CACHE_DIR/work/$(target_id)
@@ -52,9 +53,17 @@ scratch_worktree() {
 	exec {_SCRATCH_LOCK}<"$SCRATCH_WT"
 	flock "$_SCRATCH_LOCK"
 	exec {lock}>&-
-	trap 'tgit worktree remove --force "$SCRATCH_WT" >/dev/null 2>&1 || rm -rf "$SCRATCH_WT"; tgit worktree prune' EXIT
+	trap _scratch_worktree_remove EXIT
 	tgit worktree prune
 	tgit worktree add -q --no-checkout --detach "$SCRATCH_WT" "$2"
+}
+
+_scratch_worktree_remove() {
+	local lock
+	exec {lock}>"$(dirname "$SCRATCH_WT")/.scratch-lock"
+	flock "$lock"
+	tgit worktree remove --force "$SCRATCH_WT" >/dev/null 2>&1 || rm -rf "$SCRATCH_WT"
+	tgit worktree prune
 }
 
 # source_dir: the source tree kbuild reads: the lane's worktree, or the
