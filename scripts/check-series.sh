@@ -3,7 +3,7 @@
 # verdict.  A run is made of jobs (one kernel per variant x arch, one boot
 # per variant x arch x test x run, one static check per variant x tool,
 # ...), planned once, written as a makefile and run by GNU make with
-# JOBS=N (default: the cores) jobs at a time; each job leaves its record
+# JOBS=N (default: the cores + 1) jobs at a time; each job leaves its record
 # under results/<run>/<variant>/<step>[/<arch>|/<arch>-<test>-<run>]/, and
 # the table and summary.json are a fold of those records.
 #
@@ -13,8 +13,9 @@
 #                  its tree from the plan, not from what a step left behind
 #   ARCHS=a,b      which arches (default: every arches/*.conf)
 #   REPEAT=N       boot each test N times (side by side)
-#   JOBS=N         jobs at a time (default: nproc); kernel builds share
-#                  make's jobserver, QEMU and spatch hold one core each
+#   JOBS=N         jobs at a time (default: nproc + 1: a boot keeps its
+#                  core only ~2/3 busy); kernel builds share make's
+#                  jobserver, QEMU and spatch hold one job slot each
 #   KEEP_GOING=1   run a variant's later steps after one failed
 #   NO_CACHE=1     ignore cached verdicts (they are keyed on every input)
 #   PLAN=1         print the plan (trees, jobs, what each waits for), run nothing
@@ -66,7 +67,10 @@ list=$(selected_arches) || exit 2
 mapfile -t arches <<<"$list"
 repeat=${REPEAT:-1}
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT=$repeat: give a whole number of runs, 1 or more"
-jobs=${JOBS:-$(nproc)}
+# One slot more than cores: QEMU waits on its guest's timers and I/O (one
+# boot at a time uses 0.70 of a core, bench/results.md), so a slot per
+# core leaves a core a third idle while boots run.
+jobs=${JOBS:-$(($(nproc) + 1))}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "JOBS=$jobs: give a whole number of jobs at a time, 1 or more"
 case ${BACKEND:-local} in local | lava) ;; *) die "BACKEND=$BACKEND: give local or lava" ;; esac
 require_tool jq jq
@@ -130,7 +134,7 @@ joblist=$RUN_DIR/jobs.list
 # shellcheck disable=SC2016 # $(R) and $(JOB) are make's, not the shell's
 R='$(R)' JOB='$(JOB)'
 all=()
-declare -A last_in_lane=()
+declare -A last_in_lane=() boots_of=()
 # rule REC "PREREQS" "ORDER_ONLY" LANE ARCH JOB-ARGS...: the job's rule
 # (PREREQS: records), and its line in jobs.list.  The recipe's "+" gives
 # every job make's jobserver: a kernel build inside a job takes its share
@@ -230,6 +234,7 @@ for v in "${variants[@]}"; do
 						rule "$v/boot/$a-$test-$r" "${stops:+$stops }$v/build/$a" "" "" "$a" \
 							"$v/boot/$a-$test-$r" boot "$v/build/$a" "${stops:--}" "$v" "$a" "$test" "$r" "$_kernel"
 						subs+=("$v/boot/$a-$test-$r")
+						boots_of[$a]="${boots_of[$a]:-} $v/boot/$a-$test-$r"
 					done
 				done
 			done < <(variant_expect "$v")
@@ -243,10 +248,28 @@ for v in "${variants[@]}"; do
 		esac
 	done
 done
-# Long jobs first: make starts prerequisites in the order given, and the
-# coccinelle lane (spatch on one core) is the longest chain of a cold run.
+# A boot waits (order-only) for the last build of its arch's lane.  make
+# walks `all` in order and waits at each ready job for a free slot, so a
+# job that becomes ready behind the walk waits for the whole pass: a
+# lane's next build, ready when the previous one ends, would wait behind
+# every boot made ready by that build (edit-code in bench/results.md: 55 s).
+# Boots hold one core each and are short; builds are the chain.
+for a in "${arches[@]}"; do
+	last=${last_in_lane[build-$a]:-}
+	gated=""
+	for r in ${boots_of[$a]:-}; do
+		[ "${r%%/*}" = "${last%%/*}" ] || gated="$gated $R/$r/verdict"
+	done
+	if [ -n "$gated" ]; then
+		printf '%s: | %s\n' "${gated# }" "$R/$last/verdict" >>"$mk"
+		echo "lane build-$a: its boots after $last" >>"$RUN_DIR/plan.txt"
+	fi
+done
+# Long jobs first: make starts prerequisites in the order given.  Builds
+# lead (a lane's chain of kernels is the longest path of a run), then the
+# coccinelle lane (spatch on one core, ~100 s a tree).
 order=()
-for s in coccinelle build sparse w1 boot checkpatch equivalence apply; do
+for s in build coccinelle sparse w1 boot checkpatch equivalence apply; do
 	for r in "${all[@]}"; do [ "${r#*/}" != "$s" ] || order+=("$r"); done
 done
 vpath_of "${order[@]}"

@@ -107,11 +107,26 @@ no_partial_record() {
 	done
 }
 
+# boots_after_builds RUN_DIR ARCH: no boot of ARCH started before the
+# last build of its lane ended (jobs.tsv: id step variant arch start end).
+boots_after_builds() {
+	local last first
+	last=$(awk -F'\t' -v a="$2" '$2 == "build" && $4 == a { print $6 }' "$1/jobs.tsv" | sort -n | tail -n 1)
+	first=$(awk -F'\t' -v a="$2" '$2 == "boot" && $4 == a { print $5 }' "$1/jobs.tsv" | sort -n | head -n 1)
+	if [ -z "$last" ] || [ -z "$first" ]; then
+		echo "no $2 build or boot in $1/jobs.tsv" >&2
+		return 1
+	fi
+	[ "$(printf '%s\n' "$last" "$first" | sort -n | head -n 1)" = "$last" ] ||
+		{ echo "a $2 boot started at $first, before the lane's last build ended ($last)" >&2; return 1; }
+}
+
 test_expect_success 'PLAN=1: the trees (v5 is incremental), the jobs, and nothing run' '
 	PLAN=1 bash "$CS" >out 2>&1 &&
 	test_grep "^variant v5 v4-reverted [0-9a-f]{12} v5-0002-mini.patch \(same tree as incremental\)$" out &&
 	test_grep "^# 2 distinct tree\(s\): 2 x 1 kernel\(s\) at most$" out &&
 	test_grep "^job v5/boot/x86_64-fuse_evict-1 after v5/apply v5/build/x86_64$" out &&
+	test_grep "^lane build-x86_64: its boots after v5/build/x86_64$" out &&
 	test_grep "^check-series: plan only \(PLAN=1\): [0-9]+ jobs, nothing run$" out &&
 	test_must_fail test -e "$RESULTS_ROOT" && test_must_fail test -e "$SCRATCH/builds.log"
 '
@@ -129,8 +144,9 @@ test_expect_success 'a run: jobs side by side, one kernel per tree, a record per
 		done
 	done &&
 	test "$(cat "$R/control/boot/verdict")" = XFAIL && test "$(cat "$R/v5/boot/verdict")" = PASS &&
+	boots_after_builds "$R" x86_64 &&
 	test_grep "^as expected: x86_64 fuse_evict failed 2/2: general-protection-fault fuse_evict_inode" "$R/control/boot/summary" &&
-	test_grep "^v5/build/x86_64 .*cached|reused" "$R/jobs.tsv" || test "$(grep -c . "$SCRATCH/builds.log")" = 2
+	{ test_grep "^v5/build/x86_64 .*cached|reused" "$R/jobs.tsv" || test "$(grep -c . "$SCRATCH/builds.log")" = 2; }
 '
 
 test_expect_success 'two boots ran at once, each with its own record and serial log' '
