@@ -43,7 +43,7 @@
 #                 one FAIL expected.
 #   scale-*       boots only, kernels cached: STEPS=boot with REPEAT=1, 5,
 #                 20 and ARCHS=x86_64, then every arch, each with the
-#                 default JOBS (nproc) and with JOBS=1; the boot verdicts
+#                 default JOBS (nproc + 1) and with JOBS=1; the boot verdicts
 #                 ($CACHE_DIR/verdicts/boot) removed before each, so every
 #                 boot runs again.
 # For each run, the busy share of all cores from /proc/stat's "cpu" line,

@@ -15,7 +15,8 @@
 # a time not a number, an end before its start) is skipped with a warning.
 #
 # Prints one line: timeline: RUN_DIR/timeline.svg (N jobs, wall W s, mean
-# busy B of NPROC cores), B = job-seconds / wall / NPROC.  Exit 1: no valid
+# B jobs running, NPROC cores), B = job-seconds / wall: jobs, not cores
+# (a QEMU job keeps its core ~2/3 busy; bench.sh reads /proc/stat for that).  Exit 1: no valid
 # job line (no svg written); 2: bad arguments, no RUN_DIR or no jobs.tsv.
 # The SVG is written by awk alone (gawk or mawk), into RUN_DIR then renamed.
 # shellcheck source=lib.sh
@@ -126,7 +127,7 @@ END {
 		dur[i] = b[i] - a[i]
 		busy_sum += dur[i]
 	}
-	mean = wall > 0 ? busy_sum / wall / nproc : 0
+	mean = wall > 0 ? busy_sum / wall : 0
 	sortp(order, a, seq, n)
 
 	# How many jobs run at each moment: +1 at a start, -1 at an end; at one
@@ -160,7 +161,7 @@ END {
 	idx = 10; infox = idx + idw * cw + 12 + infow * cw
 	x0 = infox + 14
 	width = x0 + plotw + 30
-	title = sprintf("%d jobs, wall %.1f s, mean busy %.2f of %d cores", n, wall, mean, nproc)
+	title = sprintf("%d jobs, wall %.1f s, mean %.2f jobs running, %d cores", n, wall, mean, nproc)
 
 	# Legend: the steps present, in pipeline order, then any other, then
 	# the looks of cached and unfinished jobs when there are some.
@@ -255,9 +256,9 @@ END {
 	if (peak != nproc)
 		printf "<text x=\"%.1f\" y=\"%.3f\" text-anchor=\"end\">%d</text>\n", x0 - 6, by - peak * unit + 4, peak
 	printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\">0</text>\n", x0 - 6, by + 4
-	printf "<text x=\"10\" y=\"%d\">mean busy %.2f of %d cores (%.1f job-seconds in %.1f s)</text>\n", by + 24, mean, nproc, busy_sum, wall
+	printf "<text x=\"10\" y=\"%d\">mean %.2f jobs running, %d cores (%.1f job-seconds in %.1f s)</text>\n", by + 24, mean, nproc, busy_sum, wall
 	printf "</svg>\n"
-	printf "%d jobs, wall %.1f s, mean busy %.2f of %d cores\n", n, wall, mean, nproc > sumfile
+	printf "%d jobs, wall %.1f s, mean %.2f jobs running, %d cores\n", n, wall, mean, nproc > sumfile
 }' "$jobs" >"$tmp" || rc=$?
 
 case $rc in

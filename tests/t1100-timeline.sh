@@ -49,11 +49,11 @@ test_expect_success 'setup: a run of three jobs' '
 
 test_expect_success 'three jobs: a well-formed SVG, the summary line, nothing else left' '
 	bash "$TL" r1 4 >out 2>err &&
-	echo "timeline: r1/timeline.svg (3 jobs, wall 6.0 s, mean busy 0.29 of 4 cores)" >exp &&
+	echo "timeline: r1/timeline.svg (3 jobs, wall 6.0 s, mean 1.17 jobs running, 4 cores)" >exp &&
 	test_cmp exp out && test_cmp /dev/null err &&
 	well_formed r1/timeline.svg &&
 	test "$(ls -A r1 | tr "\n" " ")" = "jobs.tsv timeline.svg " &&
-	test_grep "<title>timeline of r1/jobs.tsv: 3 jobs, wall 6.0 s, mean busy 0.29 of 4 cores</title>" r1/timeline.svg &&
+	test_grep "<title>timeline of r1/jobs.tsv: 3 jobs, wall 6.0 s, mean 1.17 jobs running, 4 cores</title>" r1/timeline.svg &&
 	test_grep "class=\"legend\"[^>]*>boot<" r1/timeline.svg
 '
 
@@ -117,7 +117,7 @@ test_expect_success 'an unfinished job is drawn, hatched, to the end of the run'
 		job build.control.arm64 build control arm64 0 5 PASS 0
 	} >r4/jobs.tsv &&
 	bash "$TL" r4 2 >out &&
-	test_grep "\(2 jobs, wall 5.0 s, mean busy 0.90 of 2 cores\)" out &&
+	test_grep "\(2 jobs, wall 5.0 s, mean 1.80 jobs running, 2 cores\)" out &&
 	well_formed r4/timeline.svg &&
 	bars r4/timeline.svg >b &&
 	read -r id1 x1 w1 <<<"$(sed -n 1p b)" && read -r id2 x2 w2 <<<"$(sed -n 2p b)" &&
