@@ -420,7 +420,7 @@ interrupted() { # SIGNAL: stop every job, keep the finished records; 128 + SIGNA
 	stop_status
 	rm -rf "$RUN_DIR/.running" "$RUN_DIR"/.memo*
 	echo "# run_end_ns $(date +%s%N)" >>"$RUN_DIR/jobs.tsv"
-	bash "$PROJECT_DIR/scripts/timeline.sh" "$RUN_DIR" "$jobs" >/dev/null 2>&1 || true
+	bash "$PROJECT_DIR/scripts/timeline.sh" "$RUN_DIR" "$(nproc)" >/dev/null 2>&1 || true
 	echo "check-series: interrupted ($1); finished jobs keep their records in $RUN_DIR, no partial record is left" >&2
 	exit $((128 + $(kill -l "$1")))
 }
@@ -519,7 +519,7 @@ bash "$PROJECT_DIR/scripts/write-summary.sh" "$RUN_DIR" "$records"
 bash "$PROJECT_DIR/scripts/kcidb.sh" "$RUN_DIR" || note "kcidb.json not written (see above)"
 # Where the time went: one bar per job.
 if [ -s "$RUN_DIR/jobs.tsv" ] && [ -f "$PROJECT_DIR/scripts/timeline.sh" ]; then
-	bash "$PROJECT_DIR/scripts/timeline.sh" "$RUN_DIR" "$jobs" || note "timeline.svg not written (see above)"
+	bash "$PROJECT_DIR/scripts/timeline.sh" "$RUN_DIR" "$(nproc)" || note "timeline.svg not written (see above)"
 fi
 echo "check-series: total $(elapsed_since "$t_run") s; results: $RUN_DIR (summary.json)"
 last="check-series: $passed passed, $failed failed, $errors errors"
