@@ -68,8 +68,8 @@ mapfile -t arches <<<"$list"
 repeat=${REPEAT:-1}
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "REPEAT=$repeat: give a whole number of runs, 1 or more"
 # One slot more than cores: QEMU waits on its guest's timers and I/O (one
-# boot at a time uses 0.70 of a core, bench/results.md), so a slot per
-# core leaves a core a third idle while boots run.
+# boot at a time keeps 0.6-0.7 of a core busy: bench/results.md, JOBS=1
+# runs), so a slot per core leaves a core a third idle while boots run.
 jobs=${JOBS:-$(($(nproc) + 1))}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "JOBS=$jobs: give a whole number of jobs at a time, 1 or more"
 case ${BACKEND:-local} in local | lava) ;; *) die "BACKEND=$BACKEND: give local or lava" ;; esac
@@ -252,7 +252,7 @@ done
 # walks `all` in order and waits at each ready job for a free slot, so a
 # job that becomes ready behind the walk waits for the whole pass: a
 # lane's next build, ready when the previous one ends, would wait behind
-# every boot made ready by that build (edit-code in bench/results.md: 55 s).
+# every boot made ready by that build (stop 22's edit-code bench: 55 s).
 # Boots hold one core each and are short; builds are the chain.
 for a in "${arches[@]}"; do
 	last=${last_in_lane[build-$a]:-}

@@ -16,8 +16,9 @@
 #
 # Prints one line: timeline: RUN_DIR/timeline.svg (N jobs, wall W s, mean
 # B jobs running, NPROC cores), B = job-seconds / wall: jobs, not cores
-# (a QEMU job keeps its core ~2/3 busy; bench.sh reads /proc/stat for that).  Exit 1: no valid
-# job line (no svg written); 2: bad arguments, no RUN_DIR or no jobs.tsv.
+# (a QEMU job keeps its core ~2/3 busy; bench.sh reads /proc/stat for
+# that).  Exit 1: no valid job line (no svg written); 2: bad arguments,
+# no RUN_DIR or no jobs.tsv.
 # The SVG is written by awk alone (gawk or mawk), into RUN_DIR then renamed.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
