@@ -135,6 +135,7 @@ joblist=$RUN_DIR/jobs.list
 R='$(R)' JOB='$(JOB)'
 all=()
 declare -A last_in_lane=() boots_of=()
+after_builds=()
 # rule REC "PREREQS" "ORDER_ONLY" LANE ARCH JOB-ARGS...: the job's rule
 # (PREREQS: records), and its line in jobs.list.  The recipe's "+" gives
 # every job make's jobserver: a kernel build inside a job takes its share
@@ -212,6 +213,7 @@ for v in "${variants[@]}"; do
 			# One lane per tool: the three analyses run side by side.
 			lane_rule "static-$step" "$v/$step" "$stops" "" "$v/$step" "$step" - "${stops:--}" "$v"
 			all+=("$v/$step")
+			[ "$step" = coccinelle ] || after_builds+=("$v/$step")
 			;;
 		build)
 			subs=()
@@ -265,11 +267,30 @@ for a in "${arches[@]}"; do
 		echo "lane build-$a: its boots after $last" >>"$RUN_DIR/plan.txt"
 	fi
 done
+# sparse and W=1 wait (order-only) for every lane's last build, for the
+# same reason: ready from the start, they held the walk, and took the
+# slots the incremental builds freed (stop 23's edit-code bench: fault-leak's
+# builds started 14 s and 18 s late, behind them).  Coccinelle does not
+# wait: one core for minutes a tree, it fills the slot the builds leave.
+lasts=""
+for a in "${arches[@]}"; do
+	[ -z "${last_in_lane[build-$a]:-}" ] || lasts="$lasts ${last_in_lane[build-$a]}"
+done
+if [ -n "$lasts" ] && [ "${#after_builds[@]}" -gt 0 ]; then
+	vpath_of "${after_builds[@]}"
+	gated=$_vpath
+	# shellcheck disable=SC2086 # a list of records
+	vpath_of $lasts
+	printf '%s: |%s\n' "${gated# }" "$_vpath" >>"$mk"
+	echo "sparse and w1 after the last builds:$lasts" >>"$RUN_DIR/plan.txt"
+fi
 # Long jobs first: make starts prerequisites in the order given.  Builds
-# lead (a lane's chain of kernels is the longest path of a run), then the
-# coccinelle lane (spatch on one core, ~100 s a tree).
+# lead (a lane's chain of kernels is the longest path of a run), then
+# checkpatch (seconds: done while the first builds run, it does not hold
+# the walk when they end), then the coccinelle lane (spatch on one core,
+# ~100 s a tree).
 order=()
-for s in build coccinelle sparse w1 boot checkpatch equivalence apply; do
+for s in build checkpatch coccinelle sparse w1 boot equivalence apply; do
 	for r in "${all[@]}"; do [ "${r#*/}" != "$s" ] || order+=("$r"); done
 done
 vpath_of "${order[@]}"

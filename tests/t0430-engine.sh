@@ -264,4 +264,27 @@ test_expect_success 'bad knobs: one line each, exit 2, no run directory' '
 	done &&
 	test_must_fail test -e "$RESULTS_ROOT"
 '
+# The static steps, stand-ins of a second each that log when they ran.
+for st in sparse w1 coccinelle; do
+	cat >"$P/scripts/step-$st.sh" <<'EOF'
+#!/bin/bash
+. "$(dirname "$0")/lib.sh"
+if [ "$1" = --key ]; then echo "stand-in $(basename "$0") $2"; exit 0; fi
+sleep 1
+echo "$(basename "$0"): nothing found (stand-in)" >"$STEP_SUMMARY"
+EOF
+done
+
+test_expect_success 'sparse and W=1 wait for every lane'"'"'s last build, coccinelle does not' '
+	STEPS=apply,coccinelle,sparse,w1,build JOBS=3 NO_CACHE=1 FAKE_BUILD_SECONDS=2 \
+		bash "$CS" >out 2>&1 &&
+	test_grep "^sparse and w1 after the last builds: v5/build/x86_64$" "$RESULTS_ROOT/latest/plan.txt" &&
+	tsv=$RESULTS_ROOT/latest/jobs.tsv &&
+	last=$(awk -F "\t" "\$2 == \"build\" { print \$6 }" "$tsv" | sort -n | tail -n 1) &&
+	test -n "$last" &&
+	awk -F "\t" -v last="$last" "\$2 == \"sparse\" || \$2 == \"w1\" { n++; if (\$5 < last) { print \"early: \" \$1; bad = 1 } }
+		END { exit bad || n != 6 }" "$tsv" &&
+	awk -F "\t" -v last="$last" "\$2 == \"coccinelle\" && \$5 < last { early = 1 } END { exit !early }" "$tsv"
+'
+
 test_done
