@@ -50,14 +50,14 @@
 # sampled before and after: (user+nice+system+irq+softirq+steal) / total.
 #
 # How long, on the 2-core machine this is written for (measured by the
-# whole bench of 2026-11-30, bench/results.md): ref-a ~25 min, cold
-# ~35 min, warm and message edit < 1 min, the copies of the cache ~7 min,
-# ref-b and edit-code ~4 min: ~71 min before the scaling runs.  Those took
-# ~54 min for incremental's 4 tests (REPEAT 1+5+20, ARCHS=x86_64 and then
-# both, JOBS=1 and the default): ~13.5 min per test of the variants they
-# boot.  BENCH_SCALING_VARIANTS=incremental: ~2 h 05 min in all; every
-# variant (15 tests): ~4 h 35 min, estimated.  BENCH_QUICK=1: ~25 min,
-# estimated (two cold x86_64 kernel builds are most of it).
+# whole bench of b5faa6e, 2026-11-30, bench/results.md): ref-a ~21 min,
+# cold ~27 min, warm and message edit < 1 min, the copies of the cache
+# ~5 min, ref-b and edit-code ~3 min: ~57 min before the scaling runs.
+# Those took ~43 min for incremental's 4 tests (REPEAT 1+5+20, ARCHS=x86_64
+# and then both, JOBS=1 and the default): ~11 min per test of the variants
+# they boot.  BENCH_SCALING_VARIANTS=incremental: ~1 h 40 min in all;
+# every variant (15 tests): ~3 h 40 min, estimated.  BENCH_QUICK=1:
+# ~25 min, estimated (two cold x86_64 kernel builds are most of it).
 #
 #   bench.sh                     measure, then write the report
 #   bench.sh --report DIR [OUT]  the report alone, from a bench directory
@@ -576,9 +576,9 @@ measure() {
 	if [ "${BENCH_QUICK:-0}" = 1 ]; then
 		note "[$(clock)] BENCH_QUICK=1: about 25 min on 2 cores; bench directory $D"
 	else
-		# ~71 min, then ~13.5 min of scaling runs per test they boot.
+		# ~57 min, then ~11 min of scaling runs per test they boot.
 		t0=$(for v in ${scaling_variants//,/ }; do variant_expect "$v"; done | wc -l)
-		t0=$((71 + t0 * 27 / 2))
+		t0=$((57 + t0 * 43 / 4))
 		note "[$(clock)] about $((t0 / 60)) h $((t0 % 60)) min on 2 cores (scaling runs of $scaling_variants); bench directory $D"
 	fi
 	run ref-a - "reference (a): every kernel a cold run needs, one build at a time, empty cache and ccache" \
