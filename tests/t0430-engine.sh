@@ -264,7 +264,7 @@ test_expect_success 'bad knobs: one line each, exit 2, no run directory' '
 	done &&
 	test_must_fail test -e "$RESULTS_ROOT"
 '
-# The static steps, stand-ins of a second each that log when they ran.
+# The static steps, stand-ins of a second each: jobs.tsv says when they ran.
 for st in sparse w1 coccinelle; do
 	cat >"$P/scripts/step-$st.sh" <<'EOF'
 #!/bin/bash
