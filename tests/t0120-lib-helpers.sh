@@ -126,4 +126,30 @@ test_expect_success 'publish_dir: the first wins; a later one accepts a whole wi
 	test_must_fail bash -c ". \"$LIB\"; publish_dir pubd/t3 pubd/final whole" &&
 	test -f pubd/t3/r
 '
+# Found in CI: two apply jobs side by side, one job's `git worktree prune`
+# took the other's worktree while `git worktree add` was still making it
+# ("could not open .git/worktrees/apply.XXXXXX/HEAD").  Every prune, add
+# and remove on the target goes under one lock; here jobs that make and
+# remove scratch and lane worktrees run side by side, 4 x 12 times.
+test_expect_success 'scratch_worktree, lane_worktree: worktrees made and removed side by side never take each other' '
+	export CACHE_DIR=$PWD/wt-cache && t=$CACHE_DIR/trees/embedded-6.1 &&
+	git init -q "$t" && echo 1 >"$t/f" && git -C "$t" add f &&
+	git -C "$t" -c user.name=t -c user.email=t@example.invalid commit -q -m one &&
+	git -C "$t" tag check-series/base/v4 &&
+	one_job() {
+		for i in $(seq 12); do
+			bash -c ". \"$LIB\"; scratch_worktree apply HEAD && git -C \"\$SCRATCH_WT\" rev-parse HEAD >/dev/null" || return 1
+			bash -c ". \"$LIB\"; lane_worktree lane-$1-$i >/dev/null" || return 1
+		done
+	} &&
+	for j in 1 2 3 4; do { one_job $j >wt-$j.out 2>&1 || echo "job $j failed" >>wt-failed; } & done &&
+	wait &&
+	cat wt-*.out && test ! -e wt-failed &&
+	test "$(git -C "$t" worktree list | wc -l)" = 49 &&
+	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)" &&
+	# A failed add exits under the lock; the EXIT trap removes, not waits.
+	rc=0 && timeout 20 bash -c ". \"$LIB\"; scratch_worktree apply no-such-commit" >out 2>&1 || rc=$? &&
+	test $rc != 0 && test $rc != 124 && test_grep "no-such-commit" out &&
+	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)"
+'
 test_done

@@ -160,16 +160,16 @@ test_expect_success 'SEND=1 without a terminal refuses and sends nothing' '
 '
 
 test_expect_success 'SEND=1 at a terminal, no make check-series yet: the gate refuses, nothing sent' '
-	printf "yes\n" | script -qec "SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :
+	{ printf "yes\n" | script -qec "SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :; } &&
 	test_grep "refusing to send: no make check-series result" out &&
 	test_grep_not "Type .yes." out &&
 	test ! -e "$SENT"
 '
 
 test_expect_success 'SEND=1 after a real but partial make check-series (STEPS=apply,checkpatch): refused, says what it did not run' '
-	VARIANTS=incremental,v5 STEPS=apply,checkpatch bash "$PROJECT_DIR/scripts/check-series.sh" >cs.out 2>&1 &&
+	VARIANTS=incremental,v5 STEPS=apply,checkpatch bash "$PROJECT_DIR/scripts/check-series.sh" >cs.out 2>&1 || { cat cs.out; false; } &&
 	jq -e ".series | length == 2" "$RESULTS_ROOT/latest/summary.json" &&
-	printf "yes\n" | script -qec "SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :
+	{ printf "yes\n" | script -qec "SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :; } &&
 	test_grep "refusing to send: the newest make check-series .* did not run step .* of variant control" out &&
 	test ! -e "$SENT"
 '
@@ -177,10 +177,10 @@ test_expect_success 'SEND=1 after a real but partial make check-series (STEPS=ap
 test_expect_success 'SEND=1 with a patch file changed since that run: refused, names the file' '
 	cp -r "$PROJECT_DIR/patches" edited &&
 	sed -i "s/^Changes since v4:\$/Changes since v4 (edited):/" edited/v5-0002-*.patch &&
-	printf "yes\n" | script -qec "PATCHES_DIR=$SCRATCH/edited SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :
+	{ printf "yes\n" | script -qec "PATCHES_DIR=$SCRATCH/edited SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :; } &&
 	test_grep "refusing to send: v5-0002-.* changed since the newest make check-series .*the diff is the same" out &&
 	sed -i "s/^+\tfi->submount_lookup = NULL;\$/+\tfi->submount_lookup = 0;/" edited/0001-*.patch &&
-	printf "yes\n" | script -qec "PATCHES_DIR=$SCRATCH/edited SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :
+	{ printf "yes\n" | script -qec "PATCHES_DIR=$SCRATCH/edited SEND=1 bash \"$PROJECT_DIR/scripts/send.sh\"" /dev/null >out 2>&1 || :; } &&
 	test_grep "refusing to send: 0001-.* is not the file the newest make check-series .* proved \(its diff changed\)" out &&
 	test ! -e "$SENT"
 '

@@ -10,6 +10,27 @@
 # directory start from the previous tree's objects: switching variants
 # recompiles only what changed.  LANE= names the current job's lane.
 
+# Every `git worktree add`, `remove` and `prune` on the target runs under
+# one lock (worktree_lock).  `git worktree prune` removes any entry whose
+# add has not yet written its gitdir file: unlocked, one job's prune broke
+# another's add ("could not open .git/worktrees/NAME/HEAD"; t0120).
+# worktree_lock: take the lock (its descriptor in WORKTREE_LOCK) unless this
+# shell holds it already: a second open of the file would wait for the
+# first, forever (an EXIT trap after a failed add).  worktree_unlock: let go.
+worktree_lock() {
+	local top
+	[ -z "${WORKTREE_LOCK:-}" ] || return 0
+	top=$CACHE_DIR/work/$(target_id)
+	mkdir -p "$top"
+	exec {WORKTREE_LOCK}>"$top/.worktree-lock"
+	flock "$WORKTREE_LOCK"
+}
+
+worktree_unlock() {
+	exec {WORKTREE_LOCK}>&-
+	unset WORKTREE_LOCK
+}
+
 # lane_worktree LANE: the lane's worktree, made (or made again, when the
 # target was re-made) on first use; prints its path.
 lane_worktree() {
@@ -17,10 +38,11 @@ lane_worktree() {
 	wt=$CACHE_DIR/work/$(target_id)/$1
 	common=$(git -C "$wt" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
 	if [ "$common" != "$(target_dir)/.git" ]; then
+		worktree_lock
 		rm -rf "$wt"
 		tgit worktree prune
-		mkdir -p "$(dirname "$wt")"
 		tgit worktree add -q --detach --no-checkout "$wt" "$(base_ref v4)" >&2
+		worktree_unlock
 	fi
 	echo "$wt"
 }
@@ -32,14 +54,12 @@ lane_worktree() {
 # trap (set here: once per process, replacing any other) removes it.  A
 # job killed outright (SIGKILL: no trap runs) leaves its worktree behind,
 # unlocked: the next scratch_worktree NAME removes it.  Making, sweeping
-# and removing are all under one lock, so a sweep never takes a worktree
-# being made nor races a job removing its own.
+# and removing are all under worktree_lock, so a sweep never takes a
+# worktree being made nor races a job removing its own.
 scratch_worktree() {
-	local top d fd lock
+	local top d fd
 	top=$CACHE_DIR/work/$(target_id)
-	mkdir -p "$top"
-	exec {lock}>"$top/.scratch-lock"
-	flock "$lock"
+	worktree_lock
 	for d in "$top/$1".*; do
 		[ -d "$d" ] || continue
 		exec {fd}<"$d"
@@ -52,18 +72,17 @@ scratch_worktree() {
 	SCRATCH_WT=$(mktemp -d "$top/$1.XXXXXX")
 	exec {_SCRATCH_LOCK}<"$SCRATCH_WT"
 	flock "$_SCRATCH_LOCK"
-	exec {lock}>&-
 	trap _scratch_worktree_remove EXIT
 	tgit worktree prune
 	tgit worktree add -q --no-checkout --detach "$SCRATCH_WT" "$2"
+	worktree_unlock
 }
 
 _scratch_worktree_remove() {
-	local lock
-	exec {lock}>"$(dirname "$SCRATCH_WT")/.scratch-lock"
-	flock "$lock"
+	worktree_lock
 	tgit worktree remove --force "$SCRATCH_WT" >/dev/null 2>&1 || rm -rf "$SCRATCH_WT"
 	tgit worktree prune
+	worktree_unlock
 }
 
 # source_dir: the source tree kbuild reads: the lane's worktree, or the
