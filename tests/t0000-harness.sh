@@ -99,4 +99,17 @@ test_expect_success 'a script that dies outside a block is counted as a failure'
 	test_must_fail bash d.sh >d.out &&
 	test_grep "^not ok 2 - d died before test_done \(exit 3\)$" d.out
 '
+
+# "a && cmd || rc=$?" or "a && cmd || :" catches a's failure too, and the
+# test reads a file a never wrote (t0800 #13 read test 12's output that
+# way and failed saying the wrong thing).  The alternative is braced:
+# "a && { cmd || rc=$?; } && ...".  This reads every test for the
+# unbraced form; the planted lines show that it finds it.
+test_expect_success 'every "|| rc=$?" and "|| :" in the tests is braced: it cannot catch the chain before it' '
+	unbraced_or() { grep -nE "\|\| (rc=\\\$\\?|:)( *&&| *\$)" "$@"; } &&
+	printf "\ta && b || rc=\$? &&\n\t{ c || rc=\$?; } &&\n\td || :\n\t{ e || :; }\n\tf || : \"a word\"\n" >planted.sh &&
+	{ unbraced_or planted.sh >found || :; } &&
+	test "$(cut -d: -f1 found | paste -sd,)" = 1,3 &&
+	! unbraced_or "$TESTS_DIR"/t[0-9]*.sh
+'
 test_done

@@ -130,8 +130,8 @@ test_expect_success 'a small run: one fault killed, one harmless change survives
 	(cd "$PROJECT_DIR" && git apply --check "$OLDPWD/small/99-harmless.patch") &&
 	printf "%s\n" "scripts/lib.sh t0100-variants.sh" "variants t0100-variants.sh" >small-map &&
 	mkdir tmp && rc=0 &&
-	TMPDIR=$PWD/tmp MUTANTS_GENERATED=0 MUTANTS_CHOSEN=$PWD/small MUTANTS_MAP=$PWD/small-map \
-		RESULTS_ROOT=$PWD/results bash "$MUT" >out 2>err || rc=$? &&
+	{ TMPDIR=$PWD/tmp MUTANTS_GENERATED=0 MUTANTS_CHOSEN=$PWD/small MUTANTS_MAP=$PWD/small-map \
+		RESULTS_ROOT=$PWD/results bash "$MUT" >out 2>err || rc=$?; } &&
 	test $rc = 1 &&
 	test_grep "^\| 60-variants-last-expectation-ignored \| chosen \| scripts/lib/variants.sh \| .* \| killed \| t0100-variants.sh: " out &&
 	test_grep "^\| 99-harmless \| chosen \| variants \| .* \| \*\*survived\*\* \| - \| " out &&

@@ -20,7 +20,7 @@ test_expect_success 'require_tool: a missing tool is one line naming its package
 '
 
 test_expect_success 'require_file: a missing file names it and its package; DIE_STATUS sets the status' '
-	rc=0 && bash -c ". \"$LIB\"; DIE_STATUS=5 require_file /no/such/file pkg-xyz" 2>err || rc=$? &&
+	rc=0 && { bash -c ". \"$LIB\"; DIE_STATUS=5 require_file /no/such/file pkg-xyz" 2>err || rc=$?; } &&
 	test $rc = 5 &&
 	test_grep "/no/such/file not found: install it with .apt-get install pkg-xyz." err &&
 	bash -c ". \"$LIB\"; require_file \"$LIB\" x"
@@ -98,7 +98,7 @@ test_expect_success 'git_am_or_abort: a patch that applies is committed; one tha
 	printf "1\ntwo\n3\n" >am-repo/f && g commit -q -a -m two && g format-patch -q -1 --stdout >two.mbox &&
 	printf "1\ntwo\nthree\n" >am-repo/f && g commit -q -a -m three && g format-patch -q -1 --stdout >three.mbox &&
 	g reset -q --hard HEAD~2 && one=$(g rev-parse HEAD) &&
-	rc=0 && bash -c ". \"$LIB\"; git_am_or_abort am-repo -q --committer-date-is-author-date \"$PWD/three.mbox\"" >out 2>&1 || rc=$? &&
+	rc=0 && { bash -c ". \"$LIB\"; git_am_or_abort am-repo -q --committer-date-is-author-date \"$PWD/three.mbox\"" >out 2>&1 || rc=$?; } &&
 	test $rc != 0 && test_grep "patch failed|does not apply" out &&
 	test "$(g rev-parse HEAD)" = "$one" && test ! -e am-repo/.git/rebase-apply &&
 	bash -c ". \"$LIB\"; git_am_or_abort am-repo -q \"$PWD/two.mbox\"" &&
@@ -148,7 +148,7 @@ test_expect_success 'scratch_worktree, lane_worktree: worktrees made and removed
 	test "$(git -C "$t" worktree list | wc -l)" = 49 &&
 	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)" &&
 	# A failed add exits under the lock; the EXIT trap removes, not waits.
-	rc=0 && timeout 20 bash -c ". \"$LIB\"; scratch_worktree apply no-such-commit" >out 2>&1 || rc=$? &&
+	rc=0 && { timeout 20 bash -c ". \"$LIB\"; scratch_worktree apply no-such-commit" >out 2>&1 || rc=$?; } &&
 	test $rc != 0 && test $rc != 124 && test_grep "no-such-commit" out &&
 	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)"
 '

@@ -44,8 +44,8 @@ test_expect_success 'hand-made patches pass git apply --check where they apply' 
 test_expect_success 'step-apply without a check-series run (as am.sh calls it): a quilt failure is named' '
 	mkdir -p fake step && printf "#!/bin/sh\n[ \"\$1\" = --version ] && { echo 0.67; exit 0; }\necho quilt: broken >&2; exit 1\n" >fake/quilt &&
 	chmod +x fake/quilt &&
-	rc=0 && (unset RUN_DIR; PATH=$PWD/fake:$PATH STEP_SUMMARY=$PWD/step/summary FACTS=$PWD/step/facts VARIANT_DIR=$PWD/step \
-		bash "$S/step-apply.sh" incremental) >step/log 2>&1 || rc=$? &&
+	rc=0 && { (unset RUN_DIR; PATH=$PWD/fake:$PATH STEP_SUMMARY=$PWD/step/summary FACTS=$PWD/step/facts VARIANT_DIR=$PWD/step \
+		bash "$S/step-apply.sh" incremental) >step/log 2>&1 || rc=$?; } &&
 	cat step/log && test $rc = 1 &&
 	test_grep "^quilt push -a failed on v4" step/summary
 '
@@ -122,7 +122,7 @@ test_expect_success 'bad V4_COMMIT: not a commit' '
 '
 test_expect_success 'missing tool: names the Debian package' '
 	mkdir bin && for f in /usr/bin/* /bin/*; do ln -sf "$f" bin/; done 2>/dev/null; rm -f bin/quilt &&
-	rc=0 && PATH=$PWD/bin VARIANTS=incremental STEPS=apply NO_CACHE=1 bash "$S/check-series.sh" >out 2>&1 || rc=$? &&
+	rc=0 && { PATH=$PWD/bin VARIANTS=incremental STEPS=apply NO_CACHE=1 bash "$S/check-series.sh" >out 2>&1 || rc=$?; } &&
 	test $rc = 3 &&
 	test_grep "incremental/apply ERROR: .*quilt. not found: install it with .apt-get install quilt." out
 '

@@ -61,7 +61,7 @@ test_expect_success 'not applicable (--key exits KEY_NA, 6) to variants without 
 	for s in sparse coccinelle w1; do
 		for v in control pre-v4; do
 			rc=0
-			CACHE_DIR=$SCRATCH/cache bash "$PROJECT_DIR/scripts/step-$s.sh" --key $v || rc=$?
+			{ CACHE_DIR=$SCRATCH/cache bash "$PROJECT_DIR/scripts/step-$s.sh" --key $v || rc=$?; }
 			test $rc = 6 || { echo "step-$s --key $v: exit $rc" >&2; return 1; }
 		done
 	done
@@ -100,7 +100,7 @@ test_expect_success 'a checkout that fails under || is an error, never the wrong
 	touch "$(git -C "$wt" rev-parse --absolute-git-dir)/index.lock"
 	: >cfg
 	rc=0
-	static_findings_of refs/tags/A variant cfg k || rc=$?
+	{ static_findings_of refs/tags/A variant cfg k || rc=$?; }
 	echo "rc=$rc"
 	EOF
 	CACHE_DIR=$PWD/cache VARIANT_DIR=$PWD/vd bash run.sh >out 2>&1 &&

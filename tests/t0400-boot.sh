@@ -47,7 +47,7 @@ test_expect_success 'a guest that ends by itself: exit 0, its console in the log
 '
 test_expect_success 'a guest that never ends: killed after BOOT_TIMEOUT, exit 124 (HANG)' '
 	cp "$SCRATCH/fake-hang-qemu" "$FAKE/qemu-system-x86_64" &&
-	rc=0 && PATH=$FAKE:$PATH BOOT_TIMEOUT=2 bash "$BOOT" x86_64 k i memfd_fuse log 2>err || rc=$? &&
+	rc=0 && { PATH=$FAKE:$PATH BOOT_TIMEOUT=2 bash "$BOOT" x86_64 k i memfd_fuse log 2>err || rc=$?; } &&
 	test $rc = 124
 '
 test_expect_success 'a vhost-user-fs backend that never listens: ERROR naming its last log line' '
@@ -58,7 +58,7 @@ test_expect_success 'a vhost-user-fs backend that never listens: ERROR naming it
 	printf "#!/bin/sh\\nwhile [ \$# -gt 0 ]; do [ \"\$1\" = --trace ] && echo \"bind: Permission denied\" >\"\$2\"; shift; done\\nexit 1\\n" \
 		>progs/vhost-user-fs &&
 	chmod +x progs/vhost-user-fs &&
-	rc=0 && PROGRAMS_DIR=$PWD/progs PATH=$FAKE:$PATH bash "$BOOT" x86_64 k i virtiofs_submount log 2>err || rc=$? &&
+	rc=0 && { PROGRAMS_DIR=$PWD/progs PATH=$FAKE:$PATH bash "$BOOT" x86_64 k i virtiofs_submount log 2>err || rc=$?; } &&
 	test $rc = 5 &&
 	test_grep "^boot: error: the vhost-user-fs backend did not listen within 5 s: bind: Permission denied$" err
 '

@@ -216,7 +216,7 @@ test_expect_success 'QEMU that does not start: ERROR (5) naming QEMU s message, 
 '
 
 test_expect_success 'REPEAT= must be a whole number of runs: check-series refuses it before anything (exit 2)' '
-	rc=0 && REPEAT=0 bash "$P/scripts/check-series.sh" >out 2>&1 || rc=$? &&
+	rc=0 && { REPEAT=0 bash "$P/scripts/check-series.sh" >out 2>&1 || rc=$?; } &&
 	test "$rc" = 2 &&
 	test_grep "REPEAT=0: give a whole number of runs" out &&
 	test_must_fail test -e "$RESULTS_ROOT"

@@ -54,8 +54,8 @@ cat >"$SCRATCH/funcs.sh" <<'EOF'
 step() {
 	mkdir -p vd && : >vd/facts &&
 	rc=0 &&
-	DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$PROJECT_DIR/scripts/step-$1.sh" "$2" >log 2>&1 || rc=$? &&
+	{ DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$PROJECT_DIR/scripts/step-$1.sh" "$2" >log 2>&1 || rc=$?; } &&
 	echo "$rc" >rc &&
 	sed "s/^/| /" log summary
 }
@@ -176,14 +176,14 @@ test_expect_success 'equivalence: a tree that differs from Debian s by more than
 
 test_expect_success 'static steps: not applicable (--key exits 6) without patches or with a planted fault' '
 	for v in control planted incremental; do
-		rc=0 && bash "$PROJECT_DIR/scripts/step-w1.sh" --key "$v" >/dev/null 2>&1 || rc=$? &&
+		rc=0 && { bash "$PROJECT_DIR/scripts/step-w1.sh" --key "$v" >/dev/null 2>&1 || rc=$?; } &&
 		echo "$v $rc" || return 1
 	done >actual &&
 	printf "control 6\nplanted 6\nincremental 0\n" >expect && test_cmp expect actual
 '
 
 test_expect_success 'equivalence: not applicable (--key exits 6) without same-as' '
-	rc=0 && bash "$PROJECT_DIR/scripts/step-equivalence.sh" --key incremental >/dev/null || rc=$? &&
+	rc=0 && { bash "$PROJECT_DIR/scripts/step-equivalence.sh" --key incremental >/dev/null || rc=$?; } &&
 	test $rc = 6
 '
 
@@ -226,8 +226,8 @@ test_expect_success 'checkpatch: a checkpatch that stops early is an ERROR (5)' 
 '
 test_expect_success 'a static step: a finding the base does not have fails, naming it' '
 	. "$FUNCS" && step apply noisy && test "$(cat rc)" = 0 &&
-	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-fake.sh" noisy >log 2>&1 || rc=$? &&
+	rc=0 && { DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" noisy >log 2>&1 || rc=$?; } &&
 	test $rc = 1 &&
 	echo "2 new, first: fs/fuse/inode.c: warning: variable '\''x'\'' set but not used [-Wunused-but-set-variable] (base 0, variant 2; all: $PWD/vd/fake-new.txt)" >expect &&
 	test_cmp expect summary &&
@@ -236,8 +236,8 @@ test_expect_success 'a static step: a finding the base does not have fails, nami
 
 test_expect_success 'a static step: no new finding passes; the base findings are reused' '
 	. "$FUNCS" && step apply incremental && test "$(cat rc)" = 0 &&
-	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	rc=0 && { DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$?; } &&
 	test $rc = 0 &&
 	echo "no new fake findings (base 0, variant 0)" >expect &&
 	test_cmp expect summary &&
@@ -246,11 +246,11 @@ test_expect_success 'a static step: no new finding passes; the base findings are
 
 test_expect_success 'a static step: a tree is analysed once, whichever variant it is (v5 is incremental)' '
 	. "$FUNCS" && rm -rf "$CACHE_DIR/static/fake" &&
-	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	rc=0 && { DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$?; } &&
 	test $rc = 0 && test_grep "^== variant: make FAKE=1 fs/fuse/ on tree " log &&
-	rc=0 && DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-fake.sh" v5 >log 2>&1 || rc=$? &&
+	rc=0 && { DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" v5 >log 2>&1 || rc=$?; } &&
 	test $rc = 0 &&
 	test_grep "^== variant: findings of tree $(git -C "$T" rev-parse refs/tags/check-series/variant/incremental^{tree} | cut -c1-12) reused from " log &&
 	test_grep "^== base: make FAKE=1 fs/fuse/ on tree $(git -C "$T" rev-parse check-series/base/v4-reverted^{tree} | cut -c1-12)" log
@@ -258,8 +258,8 @@ test_expect_success 'a static step: a tree is analysed once, whichever variant i
 
 test_expect_success 'a static step whose tool fails with no new finding is an ERROR (5), and is not kept' '
 	. "$FUNCS" && step apply incremental && rm -rf "$CACHE_DIR/static/fake" &&
-	rc=0 && FAKE_RC=2 DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$? &&
+	rc=0 && { FAKE_RC=2 DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-fake.sh" incremental >log 2>&1 || rc=$?; } &&
 	test $rc = 5 &&
 	echo "make FAKE=1 fs/fuse/ failed (exit 2) on the variant, the tool broke: fake: error: out of memory" >expect &&
 	test_cmp expect summary &&
@@ -299,8 +299,8 @@ perfile() {
 	local v=$1
 	shift
 	rm -rf vd && mkdir -p vd && : >vd/facts && rc=0 &&
-	env "$@" DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
-		bash "$SCRATCH/step-perfile.sh" "$v" >log 2>&1 || rc=$?
+	{ env "$@" DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
+		bash "$SCRATCH/step-perfile.sh" "$v" >log 2>&1 || rc=$?; }
 	echo "$rc" >rc
 	sed "s/^/| /" log summary
 }

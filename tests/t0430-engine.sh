@@ -132,7 +132,7 @@ test_expect_success 'PLAN=1: the trees (v5 is incremental), the jobs, and nothin
 '
 
 test_expect_success 'a run: jobs side by side, one kernel per tree, a record per job, the table a fold of them' '
-	rc=0 && JOBS=2 REPEAT=2 bash "$CS" >out 2>&1 || rc=$? &&
+	rc=0 && { JOBS=2 REPEAT=2 bash "$CS" >out 2>&1 || rc=$?; } &&
 	sed "s/^/| /" out && test $rc = 0 &&
 	test_grep "^check-series: [0-9]+ passed, 0 failed, 0 errors$" out &&
 	test "$(wc -l <"$SCRATCH/builds.log")" = 2 &&
@@ -250,7 +250,7 @@ test_expect_success 'a patch that does not apply: the plan says why, apply and b
 	echo "stale v4 0004-stale.patch - fuse_evict=PASS" >>"$VARIANTS_FILE" &&
 	PLAN=1 VARIANTS=stale bash "$CS" >out 2>&1 &&
 	test_grep "^variant stale v4 none \(0004-stale.patch does not apply on v4: " out &&
-	rc=0 && VARIANTS=stale KEEP_GOING=1 bash "$CS" >out 2>&1 || rc=$? &&
+	rc=0 && { VARIANTS=stale KEEP_GOING=1 bash "$CS" >out 2>&1 || rc=$?; } &&
 	test $rc = 1 &&
 	test_grep "^stale/apply FAIL: 0004-stale.patch does not apply on v4" out &&
 	test_grep "^stale/build FAIL: x86_64: no tree" out &&
@@ -259,7 +259,7 @@ test_expect_success 'a patch that does not apply: the plan says why, apply and b
 test_expect_success 'bad knobs: one line each, exit 2, no run directory' '
 	rm -rf "$RESULTS_ROOT" &&
 	for knob in JOBS=0 JOBS=x REPEAT=0 STEPS=bogus ARCHS=vax VARIANTS=nope BACKEND=ssh; do
-		rc=0 && env "$knob" bash "$CS" >out 2>&1 || rc=$? &&
+		rc=0 && { env "$knob" bash "$CS" >out 2>&1 || rc=$?; } &&
 		test $rc = 2 && test "$(grep -c . out)" = 1 || { echo "$knob: exit $rc" >&2; cat out >&2; return 1; }
 	done &&
 	test_must_fail test -e "$RESULTS_ROOT"

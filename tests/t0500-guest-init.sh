@@ -112,7 +112,7 @@ test_expect_success 'invalid timeout is a bail-out' '
 '
 
 test_expect_success 'outside the guest, --cmdline is required' '
-	rc=0 && out/init >stdout 2>stderr || rc=$? &&
+	rc=0 && { out/init >stdout 2>stderr || rc=$?; } &&
 	test $rc = 2 &&
 	test_grep "^usage: init --cmdline" stderr &&
 	test_must_fail test -s stdout

@@ -13,7 +13,7 @@ test_expect_success 'build fuse_evict' '
 '
 
 test_expect_success 'a mount point it cannot make: one line naming it, exit 1' '
-	rc=0 && timeout 60 out/fuse_evict "$SCRATCH/missing/mnt" >result 2>&1 || rc=$? &&
+	rc=0 && { timeout 60 out/fuse_evict "$SCRATCH/missing/mnt" >result 2>&1 || rc=$?; } &&
 	cat result &&
 	test $rc = 1 &&
 	test_grep "^# fuse_evict: mkdir $SCRATCH/missing/mnt: No such file or directory$" result

@@ -19,8 +19,8 @@ check_log() {
 	[ -f "$SERIAL/$name.violations" ] &&
 		violations=(--violations "$SERIAL/$name.violations")
 	mapfile -t tests < <(cut -f1 "$SERIAL/$name.expected")
-	"$SCRATCH/out/oracle" "${violations[@]}" "$SERIAL/$name.log" \
-		"${tests[@]}" >"$name.actual" || rc=$?
+	{ "$SCRATCH/out/oracle" "${violations[@]}" "$SERIAL/$name.log" \
+		"${tests[@]}" >"$name.actual" || rc=$?; }
 	test_cmp "$SERIAL/$name.expected" "$name.actual" || return 1
 	if grep -q "	FAIL	" "$SERIAL/$name.expected"; then
 		[ $rc = 1 ] || { echo "exit $rc, expected 1" >&2; return 1; }
@@ -126,7 +126,7 @@ test_expect_success 'usage and I/O errors exit 2 with one line on stderr' '
 		    "/nonexistent memfd_fuse" "$SERIAL memfd_fuse"; do
 		rc=0
 		# shellcheck disable=SC2086 # split the argument list on purpose
-		"$o" $args >stdout 2>stderr || rc=$?
+		{ "$o" $args >stdout 2>stderr || rc=$?; }
 		test $rc = 2 && test_must_fail test -s stdout &&
 		test "$(wc -l <stderr)" = 1 ||
 		{ echo "args: $args rc $rc"; cat stderr; exit 1; }
@@ -263,8 +263,8 @@ test_expect_success 'hostile log: no ASan/UBSan report' '
 test_expect_success 'a report line ending in a bare 0x is read within bounds (fuzz find)' '
 	printf "KTAP version 1\n# x\rOops: 0002 [#1] SMP\nRIP: 0010:f+0x1/0x2\n0x" >bare0x.log &&
 	rc=0 &&
-	valgrind -q --error-exitcode=99 "$SCRATCH/out/oracle" bare0x.log \
-		memfd_fuse >stdout 2>stderr || rc=$?
+	{ valgrind -q --error-exitcode=99 "$SCRATCH/out/oracle" bare0x.log \
+		memfd_fuse >stdout 2>stderr || rc=$?; }
 	cat stderr &&
 	test $rc = 1 && test_must_fail test -s stderr &&
 	test "$(cut -f2-4 stdout)" = "FAIL	oops	f"

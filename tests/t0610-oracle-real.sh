@@ -51,7 +51,7 @@ test_expect_success 'the manifest names every case and every case has a source' 
 run_case() {
 	local rc=0 out
 	frame "$1" "$2" >"$1.$2.log"
-	out=$("$SCRATCH/out/oracle" "$1.$2.log" memfd_fuse) || rc=$?
+	{ out=$("$SCRATCH/out/oracle" "$1.$2.log" memfd_fuse) || rc=$?; }
 	printf '%s\t%s\n' "$out" "$rc"
 }
 export -f run_case

@@ -42,7 +42,7 @@ test_expect_success 'a WARNING splat cut before its registers: the function on i
 		echo "[    9.101] WARNING: CPU: 0 PID: 61 at fs/fuse/inode.c:123 fuse_evict_inode+0x10e/0x150" &&
 		cat "$CLEAN"
 	} >warn.log &&
-	rc=0 && "$ORACLE" warn.log fuse_evict >got || rc=$? &&
+	rc=0 && { "$ORACLE" warn.log fuse_evict >got || rc=$?; } &&
 	test $rc = 1 &&
 	printf "fuse_evict\tFAIL\twarning\tfuse_evict_inode\t" >want &&
 	head -c "$(wc -c <want)" got >got.head &&
@@ -50,7 +50,7 @@ test_expect_success 'a WARNING splat cut before its registers: the function on i
 '
 
 test_expect_success 'refcount_t: underflow, then its WARNING: one report, named by the splat s RIP' '
-	rc=0 && "$ORACLE" "$TEST_DATA/real/x86-dattobd-refcount-underflow.log" x >got || rc=$? &&
+	rc=0 && { "$ORACLE" "$TEST_DATA/real/x86-dattobd-refcount-underflow.log" x >got || rc=$?; } &&
 	test $rc = 1 &&
 	printf "x\tFAIL\trefcount\trefcount_warn_saturate\trefcount_t: underflow; use-after-free.\t" >want &&
 	head -c "$(wc -c <want)" got >got.head &&

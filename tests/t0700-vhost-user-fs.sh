@@ -41,7 +41,7 @@ test_expect_success 'bad arguments: exit 2 and one usage line' '
 		"--fd x --violations v" "--bogus"; do
 		rc=0
 		# shellcheck disable=SC2086 # split on purpose
-		plain/vhost-user-fs $args 2>err || rc=$?
+		{ plain/vhost-user-fs $args 2>err || rc=$?; }
 		test "$rc" = 2 || return 1
 		test "$(wc -l <err)" = 1 || return 1
 		test_grep "^usage: vhost-user-fs " err || return 1

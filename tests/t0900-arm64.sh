@@ -99,8 +99,8 @@ test_expect_success 'a missing cross compiler or emulator: one line naming the p
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	test_expect_success 'deps.sh ARCHS=arm64 as a user: nothing missing, or the exact root command' '
 		rc=0
-		ARCHS=arm64 HOME=/ setpriv --reuid=nobody --regid=nogroup --clear-groups \
-			bash "$PROJECT_DIR/scripts/deps.sh" >deps.out 2>deps.err || rc=$?
+		{ ARCHS=arm64 HOME=/ setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			bash "$PROJECT_DIR/scripts/deps.sh" >deps.out 2>deps.err || rc=$?; }
 		if [ $rc = 0 ]; then
 			test_must_fail test -s deps.err
 		else

@@ -61,7 +61,7 @@ test_expect_success 'DRY_RUN=1: the lavacli command of each lab job; the token o
 test_expect_success 'bad input: one clear line, exit 2' '
 	# Each case: environment | arguments | what the line says.
 	while IFS="|" read -r envs args want; do
-		rc=0 && env $envs bash "$SUBMIT" $args >out 2>err || rc=$?
+		rc=0 && { env $envs bash "$SUBMIT" $args >out 2>err || rc=$?; }
 		test "$rc" = 2 && test "$(wc -l <err)" = 1 && test_grep "$want" err ||
 			{ echo "case: $envs | $args (exit $rc)"; cat err; return 1; }
 	done <<-EOF
@@ -82,7 +82,7 @@ test_expect_success 'bad input: one clear line, exit 2' '
 
 test_expect_success 'a lab that does not answer: ERROR, exit 5, one line without the token' '
 	port=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
-	rc=0 && LAVA_URL=http://127.0.0.1:$port LAVA_USER=me LAVA_TOKEN=s3cret-token-value bash "$SUBMIT" jobs >out 2>err || rc=$? &&
+	rc=0 && { LAVA_URL=http://127.0.0.1:$port LAVA_USER=me LAVA_TOKEN=s3cret-token-value bash "$SUBMIT" jobs >out 2>err || rc=$?; } &&
 	test "$rc" = 5 && test "$(wc -l <err)" = 1 &&
 	test_grep "^lava-submit: ERROR: the lab \(http://127.0.0.1:$port\) does not answer: " err &&
 	! grep -q s3cret-token-value out err

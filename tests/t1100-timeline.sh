@@ -161,20 +161,20 @@ test_expect_success 'no valid job line: exit 1, one error line, no SVG left behi
 	test "$(wc -l <err)" = 1 && test_grep "^timeline: error: r7/jobs.tsv: no valid job line" err &&
 	test "$(ls -A r7)" = jobs.tsv &&
 	{ echo "# only a comment" && printf "x\tapply\tv\t-\tnow\tlater\tPASS\t0\n"; } >r8/jobs.tsv &&
-	rc=0 && bash "$TL" r8 2 2>err || rc=$? &&
+	rc=0 && { bash "$TL" r8 2 2>err || rc=$?; } &&
 	test $rc = 1 &&
 	test "$(wc -l <err)" = 2 && test_grep "jobs.tsv:2: start_ns \"now\" is not a number, skipped" err &&
 	test "$(ls -A r8)" = jobs.tsv
 '
 
 test_expect_success 'bad input exits 2 with one line: no run dir, no jobs.tsv, bad NPROC' '
-	rc=0 && bash "$TL" no-such-dir 2>err || rc=$? &&
+	rc=0 && { bash "$TL" no-such-dir 2>err || rc=$?; } &&
 	test $rc = 2 && test "$(wc -l <err)" = 1 && test_grep "no run directory no-such-dir" err &&
-	mkdir r9 && rc=0 && bash "$TL" r9 2>err || rc=$? &&
+	mkdir r9 && rc=0 && { bash "$TL" r9 2>err || rc=$?; } &&
 	test $rc = 2 && test "$(wc -l <err)" = 1 && test_grep "no r9/jobs.tsv" err &&
-	rc=0 && bash "$TL" r1 zero 2>err || rc=$? &&
+	rc=0 && { bash "$TL" r1 zero 2>err || rc=$?; } &&
 	test $rc = 2 && test_grep "NPROC must be a positive number" err &&
-	rc=0 && bash "$TL" 2>err || rc=$? && test $rc = 2
+	rc=0 && { bash "$TL" 2>err || rc=$?; } && test $rc = 2
 '
 
 if [ -x /usr/bin/mawk ] && [ -x /usr/bin/gawk ]; then

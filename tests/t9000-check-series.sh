@@ -83,7 +83,7 @@ test_expect_success 'each key the resolver takes (plan answers and probes asked 
 		[ "$lane" != - ] || lane=""
 		[ "$arch" != - ] || arch=""
 		rc=0
-		key=$(LANE=$lane JOB_ARCH=$arch RUN_DIR=$R bash "$PROJECT_DIR/scripts/step-${f[5]}.sh" --key "${f[@]:8}" 2>/dev/null) || rc=$?
+		{ key=$(LANE=$lane JOB_ARCH=$arch RUN_DIR=$R bash "$PROJECT_DIR/scripts/step-${f[5]}.sh" --key "${f[@]:8}" 2>/dev/null) || rc=$?; }
 		printf "%s\t%s\t%s\n" "${f[0]}" "$rc" "$key" >>fresh
 	done <"$R/jobs.list" &&
 	test_cmp fresh keys
@@ -171,8 +171,8 @@ chmod +x "$SCRATCH/fake/spatch"
 export FAKE=$SCRATCH/fake
 
 test_expect_success 'a tool that breaks is ERROR, never cached; build and boot still run' '
-	rc=0 && PATH=$FAKE:$PATH NO_CACHE=1 VARIANTS=incremental STEPS=apply,coccinelle,build,boot ARCHS=x86_64 \
-		bash "$CS" >out 2>&1 || rc=$? &&
+	rc=0 && { PATH=$FAKE:$PATH NO_CACHE=1 VARIANTS=incremental STEPS=apply,coccinelle,build,boot ARCHS=x86_64 \
+		bash "$CS" >out 2>&1 || rc=$?; } &&
 	cat out >&2 && test $rc = 3 &&
 	test_grep "incremental/coccinelle ERROR: .*the tool broke: No OCaml compiler found" out &&
 	grep -E "^incremental " out | grep -qE "PASS .*ERROR .*PASS .*PASS" &&
@@ -187,15 +187,15 @@ test_expect_success 'a failed build stops the variant without KEEP_GOING, and sa
 	cp -r "$PROJECT_DIR/patches" p4 &&
 	sed -i "s/^+	fi->submount_lookup = NULL;$/+	fi->submount_lookup = NULL +;/" \
 		p4/0001-fuse-ensure-submount_lookup-is-initialized-on-alloc.patch &&
-	rc=0 && PATCHES_DIR=$PWD/p4 VARIANTS=incremental STEPS=apply,build,boot,equivalence ARCHS=x86_64 \
-		bash "$CS" >out 2>&1 || rc=$? &&
+	rc=0 && { PATCHES_DIR=$PWD/p4 VARIANTS=incremental STEPS=apply,build,boot,equivalence ARCHS=x86_64 \
+		bash "$CS" >out 2>&1 || rc=$?; } &&
 	cat out >&2 && test $rc = 1 &&
 	test_grep "incremental/build FAIL: x86_64: build failed: .*error" out &&
 	test_grep "incremental/boot SKIP: skipped: it needs build/x86_64, which is FAIL" out &&
 	test_grep "incremental/equivalence SKIP: skipped: incremental stopped at its build FAIL \(KEEP_GOING=1 would run on\)" out
 '
 test_expect_success 'unknown step or variant: one clear line, non-zero' '
-	rc=0 && STEPS=apply,bogus bash "$CS" 2>err >/dev/null || rc=$? &&
+	rc=0 && { STEPS=apply,bogus bash "$CS" 2>err >/dev/null || rc=$?; } &&
 	test $rc = 2 && test "$(wc -l <err)" = 1 &&
 	test_grep "unknown step .bogus. in STEPS=: known are apply checkpatch" err &&
 	VARIANTS=nope test_must_fail bash "$CS" 2>err >/dev/null &&
