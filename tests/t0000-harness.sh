@@ -100,16 +100,34 @@ test_expect_success 'a script that dies outside a block is counted as a failure'
 	test_grep "^not ok 2 - d died before test_done \(exit 3\)$" d.out
 '
 
+test_expect_success 'test_grep_not: a match fails, no match passes, a file it cannot read fails' '
+	printf "a\nb\n" >f &&
+	test_must_fail test_grep_not "^b$" f 2>err && test_grep "matched in f" err &&
+	test_grep_not "^c$" f &&
+	test_must_fail test_grep_not "^c$" no-such-file 2>err && test_grep "could not read no-such-file" err
+'
+
 # "a && cmd || rc=$?" or "a && cmd || :" catches a's failure too, and the
 # test reads a file a never wrote (t0800 #13 read test 12's output that
 # way and failed saying the wrong thing).  The alternative is braced:
-# "a && { cmd || rc=$?; } && ...".  This reads every test for the
-# unbraced form; the planted lines show that it finds it.
+# "a && { cmd || rc=$?; } && ...".  unbraced.awk reads every test for the
+# unbraced form, on one line or split after the "||"; the planted lines
+# show that it finds both.  ("cmd; rc=$?" keeps the whole chain's status
+# on purpose: not this.)
+cat >"$SCRATCH/unbraced.awk" <<'EOF'
+FNR == 1 { prev = "" }
+/\|\| (rc=\$\?|:)( *&&| *$)/ || (prev ~ /\|\|[ \t]*$/ && /^[ \t]*rc=\$\?/) {
+	print FILENAME ":" FNR ": " $0
+	found++
+}
+{ prev = $0 }
+END { exit found ? 0 : 1 }
+EOF
+export UNBRACED=$SCRATCH/unbraced.awk
 test_expect_success 'every "|| rc=$?" and "|| :" in the tests is braced: it cannot catch the chain before it' '
-	unbraced_or() { grep -nE "\|\| (rc=\\\$\\?|:)( *&&| *\$)" "$@"; } &&
-	printf "\ta && b || rc=\$? &&\n\t{ c || rc=\$?; } &&\n\td || :\n\t{ e || :; }\n\tf || : \"a word\"\n" >planted.sh &&
-	{ unbraced_or planted.sh >found || :; } &&
-	test "$(cut -d: -f1 found | paste -sd,)" = 1,3 &&
-	! unbraced_or "$TESTS_DIR"/t[0-9]*.sh
+	printf "\ta && b || rc=\$? &&\n\t{ c || rc=\$?; } &&\n\td || :\n\t{ e || :; }\n\tf || : \"a word\"\n\tg ||\n\t\trc=\$?\n\th;\n\trc=\$? &&\n" >planted.sh &&
+	{ awk -f "$UNBRACED" planted.sh >found || :; } &&
+	test "$(cut -d: -f2 found | paste -sd,)" = 1,3,7 &&
+	! awk -f "$UNBRACED" "$TESTS_DIR"/t[0-9]*.sh
 '
 test_done

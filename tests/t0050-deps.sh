@@ -116,7 +116,7 @@ test_expect_success 'the check fails on a command from a package nobody named' '
 	bash "$DEPS" --list | grep -vx ocaml >list &&
 	$CLOSURE $(cat list) >closure &&
 	dpkg -S "$(readlink -f "$(type -P ocamlopt)")" >owner && test_grep "^ocaml: " owner &&
-	test_must_fail grep -qx ocaml closure
+	test_grep "^gcc$" closure && test_grep_not "^ocaml$" closure
 '
 test_expect_success 'python3: our scripts run Debian s, never the first one on PATH' '
 	awk -f "$TESTS_DIR/lib/command-words.awk" "$PROJECT_DIR"/scripts/*.sh "$PROJECT_DIR"/tests/*.sh "$PROJECT_DIR"/tests/lab/*.sh >words &&

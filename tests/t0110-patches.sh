@@ -69,7 +69,7 @@ test_expect_success 'the 6.1 backport of v5 adds exactly the lines v5 adds' '
 '
 test_expect_success 'v5 is v4 plus the one initialisation line, nothing else' '
 	added "$V4" >v4 && added "$P2" >v5 &&
-	diff v4 v5 | grep "^[<>]" >d;
+	{ diff v4 v5 || :; } | grep "^[<>]" >d &&
 	printf "> +\tfi->submount_lookup = NULL;\n" >exp && test_cmp exp d
 '
 test_expect_success 'series: quilt file, 0001 active, v5 named but commented (alternatives)' '

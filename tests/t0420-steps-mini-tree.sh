@@ -298,7 +298,8 @@ cat >>"$SCRATCH/funcs.sh" <<'EOF'
 perfile() {
 	local v=$1
 	shift
-	rm -rf vd && mkdir -p vd && : >vd/facts && rc=0 &&
+	rc=0
+	rm -rf vd && mkdir -p vd && : >vd/facts || return 1
 	{ env "$@" DIE_STATUS=5 STEP_SUMMARY=$PWD/summary FACTS=$PWD/vd/facts VARIANT_DIR=$PWD/vd \
 		bash "$SCRATCH/step-perfile.sh" "$v" >log 2>&1 || rc=$?; }
 	echo "$rc" >rc

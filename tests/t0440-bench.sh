@@ -19,9 +19,9 @@ export BENCH P0001
 # add_run DIR NAME RC WALL BUSY EXPECT KNOBS: a run in a bench directory:
 # its runs.tsv line, its log, an empty run directory (results/NAME/latest).
 add_run() {
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" 0.12 "$6" "$7" "what $2" >>"$1/runs.tsv"
-	mkdir -p "$1/results/$2/20231109-143700"
-	ln -sfn 20231109-143700 "$1/results/$2/latest"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" 0.12 "$6" "$7" "what $2" >>"$1/runs.tsv" &&
+	mkdir -p "$1/results/$2/20231109-143700" &&
+	ln -sfn 20231109-143700 "$1/results/$2/latest" &&
 	echo "check-series: 21 passed, 0 failed, 0 errors" >"$1/$2.log"
 }
 # verdicts DIR NAME VARIANT/STEP=VERDICT[:SUMMARY]...: the run's summary.json.

@@ -106,7 +106,7 @@ test_expect_success 'LINUX_TREE: a ready branch in a scratch clone, the user tre
 	git clone -q --shared --no-checkout "$src" linux &&
 	git -C linux sparse-checkout set --no-cone /MAINTAINERS &&
 	git -C linux checkout -q -b master refs/tags/check-series/base/v4 &&
-	snap() { git -C linux for-each-ref; git -C linux rev-parse HEAD; git -C linux status --porcelain; ls -a linux; }
+	snap() { git -C linux for-each-ref; git -C linux rev-parse HEAD; git -C linux status --porcelain; ls -a linux; } &&
 	snap >before &&
 	# The embedded dry run'\''s mbox: this stand-in "linux-next" is the 6.1
 	# tree, whose own checkpatch does not know the Closes: tag (make send

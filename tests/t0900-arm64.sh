@@ -119,9 +119,9 @@ if command -v qemu-system-aarch64 >/dev/null; then
 	test_expect_success 'arm64 machine takes the virtio-fs memory backend and vhost-user-fs-pci' '
 		make -C "$PROJECT_DIR/vhost-user-fs" O="$SCRATCH/vu" >vu.log 2>&1 &&
 		(. "$PROJECT_DIR/scripts/lib.sh" && arch_load arm64 && echo "$QEMU $QEMU_MACHINE") >qemu &&
-		vu/vhost-user-fs --socket "$SCRATCH/vu.sock" --violations q.violations \
-			--trace q.trace 2>q.err &
-		pid=$!
+		{ vu/vhost-user-fs --socket "$SCRATCH/vu.sock" --violations q.violations \
+			--trace q.trace 2>q.err & } &&
+		pid=$! &&
 		wait_for_socket "$SCRATCH/vu.sock" &&
 		# shellcheck disable=SC2046 # the record is a list of words
 		echo quit | timeout 30 $(cat qemu) -nodefaults -display none -S \

@@ -246,7 +246,7 @@ test_expect_success 'submit: curl POSTs the file with the Bearer token on stdin,
 
 test_expect_success 'a run with a variant the variants file does not name (and no apply step): still a kcidb.json' '
 	rm -rf r && cp -r pristine r && mv r/incremental r/gone &&
-	sed -i "s/^incremental /gone /" r/records.tsv 2>/dev/null
+	sed -i "s/^incremental /gone /" r/records.tsv &&
 	rm -f r/gone/apply.log &&
 	jq "(.results[] | select(.variant == \"incremental\") | .variant) |= \"gone\"" pristine/summary.json >r/summary.json &&
 	bash "$KCIDB" r 2>err &&

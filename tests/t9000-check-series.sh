@@ -35,8 +35,9 @@ test_expect_success 'summary.json follows the documented schema' '
 	test_cmp /dev/null kcidb-problems &&
 	jq -r ".results[] | select(.variant == \"control\" and .step == \"boot\") | .signature" "$J" |
 		grep -qE "general-protection-fault fuse_evict_inode|paging-request fuse_evict_inode" &&
-	[ "$(jq -r ".results[] | select(.variant == \"v5\" and .step == \"equivalence\") | .tree" "$J")" = \
-	  "$(jq -r ".results[] | select(.variant == \"incremental\" and .step == \"apply\") | .tree" "$J")" ]
+	t5=$(jq -r ".results[] | select(.variant == \"v5\" and .step == \"equivalence\") | .tree" "$J") &&
+	ti=$(jq -r ".results[] | select(.variant == \"incremental\" and .step == \"apply\") | .tree" "$J") &&
+	[[ $t5 =~ ^[0-9a-f]{40}$ ]] && [ "$t5" = "$ti" ]
 '
 test_expect_success 'summary.json equals the one of a run before the engine redesign, field by field' '
 	# tests/data/summary-before-engine: the old engine (2ad4cac) on this
@@ -178,7 +179,7 @@ test_expect_success 'a tool that breaks is ERROR, never cached; build and boot s
 	grep -E "^incremental " out | grep -qE "PASS .*ERROR .*PASS .*PASS" &&
 	tail -n 1 out | grep -qE "^check-series: 3 passed, 0 failed, 1 errors$" &&
 	jq -e ".errors == 1 and ([.results[] | select(.verdict == \"ERROR\")] | length) == 1" "$RESULTS_ROOT/latest/summary.json" &&
-	test_must_fail grep -rlx ERROR "$CACHE_DIR/verdicts" &&
+	test -d "$CACHE_DIR/verdicts" && test_must_fail grep -rlx ERROR "$CACHE_DIR/verdicts" &&
 	VARIANTS=incremental STEPS=apply,coccinelle ARCHS=x86_64 bash "$CS" >out2 2>&1 &&
 	test_grep_not "^incremental/coccinelle ERROR" out2 &&
 	grep -E "^incremental " out2 >row && test_grep_not ERROR row
