@@ -42,16 +42,29 @@ probe_accel() {
 		echo tcg
 		return
 	fi
-	local stamp
+	# Boots that start together probe once: the others wait for the
+	# lock and read the answer.  The answer is kept only when the probe
+	# ran to an answer: a kernel that started (kvm), or one that did not
+	# within 15 s or whose QEMU failed (tcg).  QEMU exits 0 on SIGINT: a
+	# Ctrl-C'd probe says nothing, and must not pin tcg on a KVM host.
+	local stamp lock plog rc=0 answer
 	stamp=$CACHE_DIR/accel-probe-$ARCH_NAME-$(hash_string "$("$QEMU" --version | head -1) $(uname -r)")
-	if [ ! -f "$stamp" ]; then
-		local plog
+	mkdir -p "$CACHE_DIR"
+	exec {lock}>"$stamp.lock"
+	flock "$lock"
+	if [ ! -s "$stamp" ]; then
 		plog=$(mktemp)
 		mapfile -t cmd < <(qemu_cmd kvm "guest.tests=")
-		timeout -k 2 15 "${cmd[@]}" >"$plog" 2>&1 </dev/null || true
-		if grep -q 'Linux version' "$plog"; then echo kvm >"$stamp"; else echo tcg >"$stamp"; fi
-		note "KVM probe: $(cat "$stamp") ($(grep -c . "$plog") lines of serial in 15 s)"
+		timeout -k 2 15 "${cmd[@]}" >"$plog" 2>&1 </dev/null || rc=$?
+		if grep -q 'Linux version' "$plog"; then answer=kvm; else answer=tcg; fi
+		note "KVM probe: $answer ($(grep -c . "$plog") lines of serial in 15 s, exit $rc)"
 		rm -f "$plog"
+		if [ "$answer" = kvm ] || [ "$rc" != 0 ]; then
+			echo "$answer" >"$stamp.tmp.$$"
+			mv -f "$stamp.tmp.$$" "$stamp"
+		fi
+		echo "$answer"
+		return
 	fi
 	cat "$stamp"
 }

@@ -81,9 +81,10 @@ if [ "${PLAN:-0}" = 1 ]; then
 	RUN_DIR=$(mktemp -d)
 	trap 'rm -rf "$RUN_DIR"' EXIT
 else
+	# Two runs started in the same second get a directory each.
+	mkdir -p "$RESULTS_ROOT"
 	RUN_DIR=$RESULTS_ROOT/$stamp
-	[ -e "$RUN_DIR" ] && RUN_DIR=$RUN_DIR-$$
-	mkdir -p "$RUN_DIR"
+	mkdir "$RUN_DIR" 2>/dev/null || RUN_DIR=$(mktemp -d "$RUN_DIR-XXXXXX")
 	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_ROOT/latest"
 fi
 export RUN_DIR

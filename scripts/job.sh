@@ -53,6 +53,7 @@ clear_record() {
 	[ -e "$rec" ] || return 0
 	rm -f "$rec/verdict" "$rec/verdict.tmp" "$rec/summary" "$rec/seconds" "$rec/cached" "$rec/log" "$rec/facts" \
 		"$rec/key-stderr"
+	rm -rf "$rec/.cache-hit"
 	rmdir "$rec" 2>/dev/null || true
 }
 # shellcheck disable=SC2317 # run by the trap
@@ -188,7 +189,7 @@ code_hash() {
 # be computed, or the cached verdict; returns when the step must run.
 # Resolving (--resolve), what needs the step is left to make's job.
 job_lookup() {
-	local rc=$1 key=$2 entry verdict summary
+	local rc=$1 key=$2 entry verdict summary hit
 	if [ "$rc" = "$KEY_NA" ]; then
 		[ -n "${_j_resolving:-}" ] || rm -f "$rec/key-stderr"
 		finish n/a "not applicable" 0 0
@@ -201,15 +202,22 @@ job_lookup() {
 	[ -n "${_j_resolving:-}" ] || rm -f "$rec/key-stderr"
 	key=$(hash_string "$step $key $3")
 	entry=$CACHE_DIR/verdicts/$step/$key
-	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$entry/verdict" ]; then
-		cp "$entry/log" "$entry/facts" "$rec/"
-		line_of "$entry/verdict"
+	# Copied out first: a job of the same key may replace the entry
+	# while this one reads it; an entry it cannot copy whole is a miss.
+	hit=$rec/.cache-hit
+	rm -rf "$hit"
+	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$entry/verdict" ] && mkdir -p "$hit" &&
+		cp "$entry/log" "$entry/facts" "$entry/verdict" "$entry/summary" "$entry/seconds" "$hit/" 2>/dev/null; then
+		mv "$hit/log" "$hit/facts" "$rec/"
+		line_of "$hit/verdict"
 		verdict=$_line
-		line_of "$entry/summary"
+		line_of "$hit/summary"
 		summary=$_line
-		line_of "$entry/seconds"
+		line_of "$hit/seconds"
+		rm -rf "$hit"
 		finish "$verdict" "$summary" "$_line" 1
 	fi
+	rm -rf "$hit"
 }
 
 # job_run ARG...: run the step (its lane held), judge it, keep a verdict
@@ -267,11 +275,14 @@ job_run() {
 				echo "$summary" >"$entry.tmp.$$/summary"
 				echo "$secs" >"$entry.tmp.$$/seconds"
 				# Replaced, not published: NO_CACHE=1 must replace an old
-				# entry (publish_dir would keep it), and publish_file's
-				# mv -T would fail this job should another run's entry
-				# appear between the rm and the mv.
-				rm -rf "$entry"
-				mv "$entry.tmp.$$" "$entry"
+				# entry (publish_dir would keep it).  Each step a rename, so
+				# a reader sees a whole entry or none: the old one moved
+				# aside, the new one in, the old one removed.  Should a
+				# job of the same key put its entry in between, that one
+				# stays (the same inputs) and this one is dropped.
+				mv -T "$entry" "$entry.old.$$" 2>/dev/null || :
+				mv -T "$entry.tmp.$$" "$entry" 2>/dev/null || rm -rf "$entry.tmp.$$"
+				rm -rf "$entry.old.$$"
 			fi
 			;;
 		esac

@@ -35,14 +35,17 @@ has_checkpatch() { [ -f "$1/scripts/checkpatch.pl" ]; }
 # checkpatch_612: extract checkpatch and its data files from Debian's 6.12
 # source once (a few seconds: xz must read the whole tarball).
 checkpatch_612() {
+	local lock
+	# Jobs that find it missing together extract it once: one at a time,
+	# each looking again once it holds the lock.
+	has_checkpatch "$CP612" || { exec {lock}>"$CACHE_DIR/.checkpatch-6.12.lock" && flock "$lock"; }
 	if ! has_checkpatch "$CP612"; then
 		require_file "$CHECKPATCH_TARBALL" "$CHECKPATCH_PACKAGE"
 		local tmp
 		tmp=$(mktemp -d "$CACHE_DIR/.tmp.checkpatch.XXXXXX")
 		tar -xJf "$CHECKPATCH_TARBALL" -C "$tmp" --strip-components=1 --wildcards \
 			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
-		# A directory without it is a damaged copy.  Of two jobs that
-		# extract at once, the first to finish wins: the same bytes.
+		# A directory without it is a damaged copy (a killed job's).
 		has_checkpatch "$CP612" || rm -rf "$CP612"
 		publish_dir "$tmp" "$CP612" has_checkpatch || die "could not move checkpatch into $CP612"
 	fi

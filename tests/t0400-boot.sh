@@ -62,4 +62,27 @@ test_expect_success 'a vhost-user-fs backend that never listens: ERROR naming it
 	test $rc = 5 &&
 	test_grep "^boot: error: the vhost-user-fs backend did not listen within 5 s: bind: Permission denied$" err
 '
+
+# The KVM probe (ACCEL unset): its answer is kept when it ran to one, and
+# not when QEMU ended with nothing to say (exit 0 with no kernel line is
+# what a Ctrl-C'd QEMU does): that must not pin TCG on a KVM host.  Each
+# case gets its own stand-in version, so its own stamp.
+if [ "$(uname -m)" = x86_64 ] && [ -w /dev/kvm ]; then
+	test_expect_success 'the KVM probe keeps kvm and tcg answers, not an interrupted probe' '
+		mkdir -p probe "$CACHE_DIR" &&
+		probe_case() { # VERSION SCRIPT-BODY: the dry run s -accel, the stamp
+			printf "#!/bin/sh\n[ \"\$1\" != --version ] || { echo \"QEMU emulator version %s\"; exit 0; }\n%s\n" \
+				"$1" "$2" >probe/qemu-system-x86_64 && chmod +x probe/qemu-system-x86_64 &&
+			(unset ACCEL; PATH=$PWD/probe:$PATH DRY_RUN=1 bash "$BOOT" x86_64 k i memfd_fuse log) 2>&1 |
+				grep -o -- "-accel [a-z]*" &&
+			{ cat "$CACHE_DIR"/accel-probe-x86_64-* 2>/dev/null || :; } && rm -f "$CACHE_DIR"/accel-probe-x86_64-*
+		} &&
+		probe_case 1 "exit 0" >got &&
+		printf -- "-accel tcg\n" >exp && test_cmp exp got &&
+		probe_case 2 "echo Linux version 6.1; exit 0" >got &&
+		printf -- "-accel kvm\nkvm\n" >exp && test_cmp exp got &&
+		probe_case 3 "echo no kvm >&2; exit 1" >got &&
+		printf -- "-accel tcg\ntcg\n" >exp && test_cmp exp got
+	'
+fi
 test_done

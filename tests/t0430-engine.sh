@@ -190,6 +190,22 @@ test_expect_success 'a cache entry without its result is a miss: a removed kerne
 		"$RESULTS_ROOT/latest/summary.json"
 '
 
+# A verdict entry is replaced by renames, and read by copying it out whole;
+# one that lacks a file (a job killed in an older engine's rm, or an entry
+# replaced while it was read) is a miss.  Before, the copy failed and the
+# job died: "left no record", an ERROR.
+test_expect_success 'a verdict entry missing a file is a miss, not an ERROR: the step runs again and the entry is whole' '
+	# Only this run'"'"'s entries: the REPEAT=2 run'"'"'s others are not asked.
+	rm -rf "$CACHE_DIR"/verdicts/boot && bash "$CS" >out 2>&1 &&
+	ls -d "$CACHE_DIR"/verdicts/boot/* >entries && test -s entries &&
+	while read -r e; do rm "$e/log" || return 1; done <entries &&
+	bash "$CS" >out 2>&1 &&
+	jq -e ".errors == 0 and .failed == 0" "$RESULTS_ROOT/latest/summary.json" &&
+	awk -F "\t" "\$2 == \"boot\" && \$8 == 0" "$RESULTS_ROOT/latest/jobs.tsv" >ran && test -s ran &&
+	while read -r e; do test -f "$e/log" || return 1; done <entries &&
+	test -z "$(ls -d "$CACHE_DIR"/verdicts/boot/*.old.* "$CACHE_DIR"/verdicts/boot/*.tmp.* 2>/dev/null)"
+'
+
 test_expect_success 'STEPS=boot alone: the kernels it needs are built (build is added), the boots run' '
 	rm -rf "$CACHE_DIR/kernels" "$CACHE_DIR/verdicts" "$SCRATCH/builds.log" &&
 	STEPS=boot bash "$CS" >out 2>&1 &&
