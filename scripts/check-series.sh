@@ -45,6 +45,9 @@ ALL_STEPS=(apply checkpatch sparse coccinelle w1 build boot equivalence)
 # what comes after them is judged on what they made.  A static check's FAIL
 # or ERROR never stops build and boot: the proof always runs.
 STOPPERS=" apply build boot "
+# Static steps that wait (order-only) for every build lane's last build;
+# why: above the make line they get, below.  Coccinelle is not one.
+AFTER_BUILDS=" sparse w1 "
 
 declare -A want_step=()
 for s in ${STEPS:-${ALL_STEPS[*]}}; do
@@ -214,7 +217,7 @@ for v in "${variants[@]}"; do
 			# One lane per tool: the three analyses run side by side.
 			lane_rule "static-$step" "$v/$step" "$stops" "" "$v/$step" "$step" - "${stops:--}" "$v"
 			all+=("$v/$step")
-			[ "$step" = coccinelle ] || after_builds+=("$v/$step")
+			case $AFTER_BUILDS in *" $step "*) after_builds+=("$v/$step") ;; esac
 			;;
 		build)
 			subs=()
@@ -268,11 +271,12 @@ for a in "${arches[@]}"; do
 		echo "lane build-$a: its boots after $last" >>"$RUN_DIR/plan.txt"
 	fi
 done
-# sparse and W=1 wait (order-only) for every lane's last build, for the
-# same reason: ready from the start, they held the walk, and took the
-# slots the incremental builds freed (stop 23's edit-code bench: fault-leak's
-# builds started 14 s and 18 s late, behind them).  Coccinelle does not
-# wait: one core for minutes a tree, it fills the slot the builds leave.
+# AFTER_BUILDS (sparse and W=1) wait (order-only) for every lane's last
+# build, for the same reason: ready from the start, they held the walk,
+# and took the slots the incremental builds freed (stop 23's edit-code
+# bench: fault-leak's builds started 14 s and 18 s late, behind them).
+# Coccinelle does not wait: one core for minutes a tree, it fills the
+# slot the builds leave.
 lasts=""
 for a in "${arches[@]}"; do
 	[ -z "${last_in_lane[build-$a]:-}" ] || lasts="$lasts ${last_in_lane[build-$a]}"
@@ -283,7 +287,9 @@ if [ -n "$lasts" ] && [ "${#after_builds[@]}" -gt 0 ]; then
 	# shellcheck disable=SC2086 # a list of records
 	vpath_of $lasts
 	printf '%s: |%s\n' "${gated# }" "$_vpath" >>"$mk"
-	echo "sparse and w1 after the last builds:$lasts" >>"$RUN_DIR/plan.txt"
+	read -r -a words <<<"$AFTER_BUILDS"
+	waiting=${words[*]}
+	echo "${waiting// / and } after the last builds:$lasts" >>"$RUN_DIR/plan.txt"
 fi
 # Long jobs first: make starts prerequisites in the order given.  Builds
 # lead (a lane's chain of kernels is the longest path of a run), then
