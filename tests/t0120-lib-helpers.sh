@@ -131,7 +131,7 @@ test_expect_success 'publish_dir: the first wins; a later one accepts a whole wi
 # ("could not open .git/worktrees/apply.XXXXXX/HEAD").  Every prune, add
 # and remove on the target goes under one lock; here jobs that make and
 # remove scratch and lane worktrees run side by side, 4 x 12 times.
-test_expect_success 'scratch_worktree, lane_worktree: worktrees made and removed side by side never take each other' '
+test_expect_success 'scratch_worktree, lane_worktree: worktrees made and removed side by side never take each other; a killed checkout does not stop a lane' '
 	export CACHE_DIR=$PWD/wt-cache && t=$CACHE_DIR/trees/embedded-6.1 &&
 	git init -q "$t" && echo 1 >"$t/f" && git -C "$t" add f &&
 	git -C "$t" -c user.name=t -c user.email=t@example.invalid commit -q -m one &&
@@ -150,6 +150,11 @@ test_expect_success 'scratch_worktree, lane_worktree: worktrees made and removed
 	# A failed add exits under the lock; the EXIT trap removes, not waits.
 	rc=0 && { timeout 20 bash -c ". \"$LIB\"; scratch_worktree apply no-such-commit" >out 2>&1 || rc=$?; } &&
 	test $rc != 0 && test $rc != 124 && test_grep "no-such-commit" out &&
-	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)"
+	test -z "$(ls -d "$CACHE_DIR"/work/embedded-6.1/apply.* 2>/dev/null)" &&
+	# A job killed in a lane'"'"'s checkout leaves index.lock: the next one
+	# (holding the lane) checks out all the same.
+	: >"$t/.git/worktrees/lane-1-1/index.lock" &&
+	LANE=lane-1-1 bash -c ". \"$LIB\"; lane_checkout HEAD" &&
+	test ! -e "$t/.git/worktrees/lane-1-1/index.lock"
 '
 test_done

@@ -95,6 +95,10 @@ source_dir() {
 lane_checkout() {
 	local wt
 	wt=$(lane_worktree "${LANE:?lane_checkout needs LANE=}")
+	# A lane's job holds its lock (job.sh): no other git works in this
+	# worktree, so an index.lock is a killed job's, and would fail every
+	# later checkout of the lane.
+	rm -f "$(git -C "$wt" rev-parse --path-format=absolute --git-path index.lock)"
 	git -C "$wt" checkout -q -f --detach "$1"
 	[ "$(git -C "$wt" rev-parse HEAD)" = "$(tgit rev-parse "$1^{commit}")" ] ||
 		die "checkout of $1 in $wt left HEAD elsewhere"
