@@ -94,10 +94,12 @@ test_expect_success 'a checkout that fails under || is an error, never the wrong
 	STATIC_TOOL=fake STATIC_WHAT=fake KBUILD_OUT=/nonexistent LANE=static
 	static_tool_run() { git -C "$(source_dir)" log -1 --format=%s >"$1"; }
 	static_prepare() { :; }
-	# The lane worktree, then a lock on its index: the checkout fails.
+	# The lane worktree on B, then every git checkout fails and leaves
+	# HEAD where it was.  (Not an index.lock: lane_checkout removes one
+	# that a killed job left.)
 	wt=$(lane_worktree static)
 	git -C "$wt" checkout -q --detach check-series/base/v4
-	touch "$(git -C "$wt" rev-parse --absolute-git-dir)/index.lock"
+	git() { [ "$3" != checkout ] || { echo "checkout refused" >&2; return 1; }; command git "$@"; }
 	: >cfg
 	rc=0
 	{ static_findings_of refs/tags/A variant cfg k || rc=$?; }
