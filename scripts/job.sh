@@ -53,7 +53,6 @@ clear_record() {
 	[ -e "$rec" ] || return 0
 	rm -f "$rec/verdict" "$rec/verdict.tmp" "$rec/summary" "$rec/seconds" "$rec/cached" "$rec/log" "$rec/facts" \
 		"$rec/key-stderr"
-	rm -rf "$rec/.cache-hit"
 	rmdir "$rec" 2>/dev/null || true
 }
 # shellcheck disable=SC2317 # run by the trap
@@ -189,7 +188,7 @@ code_hash() {
 # be computed, or the cached verdict; returns when the step must run.
 # Resolving (--resolve), what needs the step is left to make's job.
 job_lookup() {
-	local rc=$1 key=$2 entry verdict summary hit
+	local rc=$1 key=$2 entry verdict summary
 	if [ "$rc" = "$KEY_NA" ]; then
 		[ -n "${_j_resolving:-}" ] || rm -f "$rec/key-stderr"
 		finish n/a "not applicable" 0 0
@@ -202,22 +201,20 @@ job_lookup() {
 	[ -n "${_j_resolving:-}" ] || rm -f "$rec/key-stderr"
 	key=$(hash_string "$step $key $3")
 	entry=$CACHE_DIR/verdicts/$step/$key
-	# Copied out first: a job of the same key may replace the entry
-	# while this one reads it; an entry it cannot copy whole is a miss.
-	hit=$rec/.cache-hit
-	rm -rf "$hit"
-	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$entry/verdict" ] && mkdir -p "$hit" &&
-		cp "$entry/log" "$entry/facts" "$entry/verdict" "$entry/summary" "$entry/seconds" "$hit/" 2>/dev/null; then
-		mv "$hit/log" "$hit/facts" "$rec/"
-		line_of "$hit/verdict"
+	# A job of the same key may replace the entry while this one reads
+	# it (by renames: each file is whole, old or new, the same inputs);
+	# an entry with a file missing is a miss, and leaves nothing here.
+	if [ "${NO_CACHE:-0}" != 1 ] && [ -f "$entry/verdict" ]; then
+		line_of "$entry/verdict"
 		verdict=$_line
-		line_of "$hit/summary"
+		line_of "$entry/summary"
 		summary=$_line
-		line_of "$hit/seconds"
-		rm -rf "$hit"
-		finish "$verdict" "$summary" "$_line" 1
+		line_of "$entry/seconds"
+		if [ -n "$verdict" ] && [ -n "$_line" ] && cp "$entry/log" "$entry/facts" "$rec/" 2>/dev/null; then
+			finish "$verdict" "$summary" "$_line" 1
+		fi
+		rm -f "$rec/log" "$rec/facts"
 	fi
-	rm -rf "$hit"
 }
 
 # job_run ARG...: run the step (its lane held), judge it, keep a verdict
